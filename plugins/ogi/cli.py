@@ -1,0 +1,44 @@
+"""``ogi``: the command line. Thin: argument parsing and printing only.
+
+Each stage keeps its subcommands in its own ``commands.py`` with a ``register(subparsers)``
+function; this module only assembles them. Heavy libraries are imported inside the command
+functions, so ``ogi --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+#: modules that contribute subcommands, in the order they appear in ``ogi --help``
+COMMAND_MODULES: tuple[str, ...] = (
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ogi",
+        description="OGI Reports: fetch, parse, validate and load 政府信息公开工作年度报告 (annual reports "
+        "on open government information) into a warehouse with municipal summaries.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

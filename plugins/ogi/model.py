@@ -1,0 +1,240 @@
+"""The canonical model of one parsed report, its provenance, and the shapes stages hand on.
+
+``Report`` is exactly what the document states and serialises to the canonical JSON of
+``shared/spec/report.schema.json`` (no imputation, no derived values). Everything the
+pipeline knows *about* the document (where each value came from, warnings, detected vs
+expected template, narrative sections) lives beside it in ``ParsedReport`` and never
+leaks into the canonical JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from ogi.templates import SCHEMA_ID, T3_COL_KEYS, T4_KEYS, CellRef
+
+Number = int | float
+
+# ---------------------------------------------------------------------------- errors
+
+
+class ParseError(Exception):
+    """The input is not a usable report. ``reason`` is a stable code for quarantine rows.
+
+    Reason codes: empty, not_a_report, needs_ocr, encrypted, corrupt, needs_conversion,
+    unsupported_format, table3_not_found, year_not_found.
+    """
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# ---------------------------------------------------------------------------- provenance
+
+# how a cell's raw text was read
+READ_NUMBER = "number"
+READ_BLANK = "blank"  # empty, &nbsp;
+READ_DASH = "dash"  # '-', '—', '/', '无' -> null
+READ_WITH_UNIT = "with_unit"  # '251000元'
+READ_SIGNED = "signed"  # '-3' in a v2019 增/减 column
+READ_TEXT = "text"  # not a number; value null, see warnings
+
+
+@dataclass(frozen=True)
+class CellSource:
+    """Where one canonical value was read: enough for an analyst to find the printed cell."""
+
+    raw: str
+    read_as: str
+    table_index: int | None = None  # index of the table in the document (HTML/DOCX/text)
+    row: int | None = None  # row index inside that table (0-based)
+    col: int | None = None  # cell index inside that row (0-based, as printed)
+    page: int | None = None  # 1-based page number (PDF)
+    bbox: tuple[float, float, float, float] | None = None  # (x0, top, x1, bottom) in PDF points
+    unit: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: v for k, v in self.__dict__.items() if v is not None}
+        if self.bbox is not None:
+            d["bbox"] = [round(x, 2) for x in self.bbox]
+        return d
+
+
+# ---------------------------------------------------------------------------- canonical report
+
+
+@dataclass
+class Report:
+    """One report as printed. Serialises to the canonical JSON (``to_canonical``)."""
+
+    template_version: str
+    year: int
+    organ: str
+    table3: dict[str, dict[str, int | None]]
+    table4: dict[str, int | None]
+    table2: dict[str, dict[str, Any]] | None = None
+    title: str | None = None
+    published_on: str | None = None  # ISO date
+    notes: str | None = None
+
+    def to_canonical(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "schema": SCHEMA_ID,
+            "template_version": self.template_version,
+            "year": self.year,
+            "organ": self.organ,
+        }
+        if self.title is not None:
+            d["title"] = self.title
+        d["published_on"] = self.published_on
+        if self.table2 is not None:
+            d["table2"] = self.table2
+        d["table3"] = self.table3
+        d["table4"] = self.table4
+        if self.notes:
+            d["notes"] = self.notes
+        return d
+
+    @classmethod
+    def from_canonical(cls, d: dict[str, Any]) -> Report:
+        return cls(
+            template_version=d["template_version"],
+            year=d["year"],
+            organ=d["organ"],
+            table3=d["table3"],
+            table4=d["table4"],
+            table2=d.get("table2"),
+            title=d.get("title"),
+            published_on=d.get("published_on"),
+            notes=d.get("notes"),
+        )
+
+    def value(self, ref: CellRef) -> Any:
+        """The printed value at ``ref`` (None when blank or not printed)."""
+        if ref.table == 3:
+            return (self.table3.get(ref.row) or {}).get(ref.col)
+        if ref.table == 4:
+            return self.table4.get(ref.row)
+        return ((self.table2 or {}).get(ref.row) or {}).get(ref.col)
+
+    def cells(self) -> list[tuple[CellRef, Any]]:
+        """Every printed cell as (address, value), tables 二, 三, 四 in order.
+
+        Table 二 companions (``*_unit``, ``label``) are not cells of their own.
+        """
+        out: list[tuple[CellRef, Any]] = []
+        for row, cols in (self.table2 or {}).items():
+            for col, v in cols.items():
+                if col == "label" or col.endswith("_unit"):
+                    continue
+                out.append((CellRef(2, row, col), v))
+        for row, cols in self.table3.items():
+            for col in T3_COL_KEYS:
+                if col in cols:
+                    out.append((CellRef(3, row, col), cols[col]))
+        for key in T4_KEYS:
+            if key in self.table4:
+                out.append((CellRef(4, key), self.table4[key]))
+        return out
+
+
+# ---------------------------------------------------------------------------- parse result
+
+
+@dataclass
+class ParsedReport:
+    """A parsed report plus everything known about it that is not canonical content."""
+
+    report: Report
+    source_format: str  # html | pdf | docx | text
+    template_version_detected: str
+    template_version_expected: str | None
+    provenance: dict[CellRef, CellSource] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    sections: dict[str, str] = field(default_factory=dict)  # section key -> narrative text
+    tables_present: dict[int, bool] = field(default_factory=dict)  # 2/3/4 -> printed?
+    extras: dict[str, Any] = field(default_factory=dict)  # e.g. fee_notices_count from section 六
+    status: str = "parsed"  # parsed | partial (warnings name what is missing)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Canonical JSON plus a ``_meta`` block (for archives and debugging, not the schema)."""
+        return {
+            **self.report.to_canonical(),
+            "_meta": {
+                "source_format": self.source_format,
+                "status": self.status,
+                "template_version_detected": self.template_version_detected,
+                "template_version_expected": self.template_version_expected,
+                "warnings": self.warnings,
+                "tables_present": {str(k): v for k, v in self.tables_present.items()},
+                "extras": self.extras,
+                "provenance": {str(k): v.to_dict() for k, v in self.provenance.items()},
+            },
+        }
+
+
+# ---------------------------------------------------------------------------- validation result
+
+PASSED = "passed"
+FAILED = "failed"
+NOT_EVALUABLE = "not_evaluable"
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """Outcome of one rule on one report at one place (a row, a column, a cell group)."""
+
+    report: str  # report id within the batch
+    rule: str  # rule id as in REPORT_FORMAT.md, e.g. "T3-H1"
+    severity: str  # error | warning
+    status: str  # passed | failed | not_evaluable
+    where: str  # e.g. "t3.*.total" (a column), "t3.granted.*" (a row), "t4.review"
+    lhs: Number | None = None
+    rhs: Number | None = None
+    cells: tuple[str, ...] = ()  # CellRef strings involved
+    imputed_zero: bool = False  # a blank was treated as 0 (§2.6 NULL handling)
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "report": self.report,
+            "rule": self.rule,
+            "severity": self.severity,
+            "status": self.status,
+            "where": self.where,
+            "lhs": self.lhs,
+            "rhs": self.rhs,
+            "cells": list(self.cells),
+            "imputed_zero": self.imputed_zero,
+            "detail": self.detail,
+        }
+
+
+# ---------------------------------------------------------------------------- ids
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def slug(name: str) -> str:
+    """A stable, readable id fragment for a Chinese or Latin name (NFKC, no spaces/punctuation)."""
+    s = unicodedata.normalize("NFKC", name).strip().lower()
+    s = re.sub(r"[\s/\\:;,，。、()（）\[\]【】\"'“”‘’]+", "-", s).strip("-")
+    return s or hashlib.sha1(name.encode()).hexdigest()[:12]
+
+
+def report_key(organ_id: str, year: int) -> str:
+    """Natural key of an organ-year: one current report version per key."""
+    return f"{organ_id}/{year}"
