@@ -14,6 +14,7 @@ import sys
 #: modules that contribute subcommands, in the order they appear in ``ogi --help``
 COMMAND_MODULES: tuple[str, ...] = (
     "ogi.bench",
+    "ogi.portal",
 )
 
 
