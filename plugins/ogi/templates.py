@@ -330,6 +330,11 @@ T2_HEADER_FIRST_CELL = "信息内容"
 UNIT_SUFFIX = "_unit"
 #: the label key stored for extra local rows (schema: "Extra local rows … with a 'label' field")
 LOCAL_ROW_LABEL = "label"
+#: keys of extra local table 二 rows seen in real reports (printed label -> row key); a local row
+#: whose label is not listed here is kept under ``local_<hash of its label>``
+T2_LOCAL_ROWS: dict[str, str] = {
+    "其他主动公开文件": "other_proactive_docs",  # Hubei template (荆门 seed)
+}
 
 
 def t2_cells(version: str) -> tuple[tuple[str, str, T2Column], ...]:

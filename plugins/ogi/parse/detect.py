@@ -1,0 +1,125 @@
+"""What a document is, sniffed from its bytes: format, text encoding, template version.
+
+The file name is only a hint (portals serve PDFs as ``.htm`` and HTML as ``.pdf``); the
+content decides. Chinese portals still serve GBK/GB2312 pages, sometimes without any charset
+declaration, so text decoding tries the declared charset, then UTF-8, then GB18030 (the
+superset of GBK and GB2312).
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import zipfile
+
+from ogi import templates as T
+from ogi.model import ParseError
+
+HTML = "html"
+PDF = "pdf"
+DOCX = "docx"
+DOC = "doc"
+WPS = "wps"
+RTF = "rtf"
+TEXT = "text"
+
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")
+_HTML_HINT = re.compile(rb"<(?:!doctype\s+html|html|head|body|table|div|p|meta|title)\b", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_\-]+)""", re.IGNORECASE)
+
+
+def sniff_format(data: bytes, filename: str | None = None) -> str:
+    """One of html, pdf, docx, doc, wps, rtf, text; raises ParseError for empty/unsupported input."""
+    if not data or not data.strip():
+        raise ParseError("empty", "The file is empty.")
+    head = data[:2048]
+    if b"%PDF-" in head[:1024]:
+        return PDF
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile as e:
+            raise ParseError("corrupt", f"The file looks like a ZIP/DOCX archive but cannot be opened ({e}).")
+        if "word/document.xml" in names:
+            return DOCX
+        raise ParseError("unsupported_format", "The file is a ZIP archive, not a report document.")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: Word 97-2003 or WPS
+        return WPS if (filename or "").lower().endswith((".wps", ".et")) else DOC
+    if head.startswith(b"{\\rtf"):
+        return RTF
+    if head.startswith(_IMAGE_MAGIC):
+        raise ParseError("needs_ocr", "The file is an image, not a text document; it needs OCR.")
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"<") and _HTML_HINT.search(head[:2048].lower() + data[2048:8192].lower()):
+        return HTML
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ParseError("unsupported_format", "The file is binary data in an unknown format.")
+    return TEXT
+
+
+def _decodes(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _gb(encoding: str) -> str:
+    """GB2312/GBK labels are decoded as GB18030, their superset (pages declare gb2312 and use GBK)."""
+    return (
+        "gb18030"
+        if encoding.lower().replace("-", "").replace("_", "")
+        in ("gb2312", "gbk", "gb18030", "xgbk", "cp936", "euccn")
+        else encoding
+    )
+
+
+def decode_text(data: bytes, declared: str | None = None) -> str:
+    """Decode document bytes: BOM, then the declared charset, then UTF-8, then GB18030."""
+    for bom, enc in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(enc, errors="replace").lstrip("\ufeff")
+    if declared:
+        s = _decodes(data, _gb(declared))
+        if s is not None:
+            return s
+    s = _decodes(data, "utf-8")
+    if s is not None:
+        return s
+    s = _decodes(data, "gb18030")
+    if s is not None:
+        return s
+    return data.decode("utf-8", errors="replace")
+
+
+def decode_html(data: bytes) -> str:
+    """Decode an HTML page using its <meta charset> / XML declaration when present."""
+    m = _META_CHARSET.search(data[:4096]) or _XML_ENCODING.search(data[:512])
+    return decode_text(data, m.group(1).decode("ascii") if m else None)
+
+
+# ---------------------------------------------------------------------------- template version (§3.5)
+
+
+def t2_version_votes(header_texts: list[str]) -> dict[str, int]:
+    """How many table 二 version markers (T2_VERSION_MARKERS) the normalised header texts contain."""
+    from ogi.parse.labels import norm
+
+    joined = "|".join(norm(t) for t in header_texts)
+    return {v: sum(1 for m in marks if norm(m) in joined) for v, marks in T.T2_VERSION_MARKERS.items()}
+
+
+def detect_version(t2_votes: dict[str, int], t3_shape: str | None, expected: str | None) -> str:
+    """The canonical template: the one whose table 二 layout is printed; else table 三's shape; else expected."""
+    v19, v21 = t2_votes.get(T.V2019, 0), t2_votes.get(T.V2021, 0)
+    if v19 != v21:
+        return T.V2019 if v19 > v21 else T.V2021
+    if t3_shape:
+        return t3_shape
+    return expected or T.V2021

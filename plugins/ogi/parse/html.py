@@ -1,0 +1,210 @@
+"""HTML article pages → ``Document``.
+
+Portal pages wrap the report in site chrome (menus, footers, related links). The article is
+the smallest element around the report's tables (or its "总体情况" heading) that also holds
+the section-一 text; only its text and tables are handed on. Tables keep their printed cells
+(spans recorded, covered positions not repeated); ``<br>`` inside a cell becomes a line break,
+``&nbsp;`` a blank. Layout tables that contain other tables are treated as plain blocks.
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from ogi.parse.detect import decode_html
+from ogi.parse.grid import Cell, Document, Table
+
+_BLOCK = frozenset(
+    [
+        "p",
+        "div",
+        "tr",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "center",
+        "blockquote",
+        "pre",
+        "dd",
+        "dt",
+        "dl",
+        "form",
+        "hr",
+        "tbody",
+        "thead",
+        "tfoot",
+        "caption",
+        "address",
+        "figure",
+        "figcaption",
+        "main",
+        "nav",
+        "aside",
+    ]
+)
+_SKIP = frozenset(
+    ["script", "style", "noscript", "template", "iframe", "object", "select", "option", "button", "textarea"]
+)
+_REPORT_TABLE = re.compile("本年新收|申请人情况|予以公开|信息内容|行政复议")
+_ANCHOR_TEXT = ("总体情况", "政府信息公开")
+
+
+def _is_leaf_table(el) -> bool:
+    return not any(True for _ in el.iterdescendants("table"))
+
+
+def _rows(table) -> list:
+    """The table's own <tr> rows (not those of nested tables)."""
+    out = []
+    for child in table:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag == "tr":
+            out.append(child)
+        elif tag in ("tbody", "thead", "tfoot"):
+            out.extend(c for c in child if c.tag == "tr")
+    return out
+
+
+def _span(el, name: str) -> int:
+    try:
+        return max(1, min(int(re.sub(r"\D", "", el.get(name, "1")) or 1), 1000))
+    except ValueError:
+        return 1
+
+
+class _Text:
+    """Collects the reading-order text of an element tree: blocks → lines, leaf tables → ' | ' rows."""
+
+    def __init__(self, tables: dict):
+        self.out: list[str] = []
+        self.tables = tables  # leaf table element -> Table
+
+    def walk(self, el) -> None:
+        tag = el.tag if isinstance(el.tag, str) else None
+        out = self.out
+        if tag is None or tag in _SKIP:  # comments, processing instructions, scripts
+            if el.tail:
+                out.append(el.tail)
+            return
+        if tag == "table" and el in self.tables:
+            out.append("\n")
+            for row in self.tables[el].rows:
+                out.append(" | ".join(c.text.replace("\n", " ") for c in row) + "\n")
+            if el.tail:
+                out.append(el.tail)
+            return
+        if tag == "br":
+            out.append("\n")
+        elif tag in ("td", "th"):
+            out.append(" ")
+        block = tag in _BLOCK
+        if block:
+            out.append("\n")
+        if el.text:
+            out.append(el.text)
+        for child in el:
+            self.walk(child)
+        if block:
+            out.append("\n")
+        if el.tail:
+            out.append(el.tail)
+
+    def text(self) -> str:
+        raw = "".join(self.out).replace("\xa0", " ").replace("\u3000", " ")
+        lines = (re.sub(r"[ \t\r\f\v]+", " ", ln).strip() for ln in raw.split("\n"))
+        return "\n".join(ln for ln in lines if ln)
+
+
+def _inner_text(el, tables: dict) -> str:
+    """Text inside ``el`` (its tail excluded)."""
+    t = _Text(tables)
+    if el.text:
+        t.out.append(el.text)
+    for child in el:
+        t.walk(child)
+    return t.text()
+
+
+def _cell_text(td) -> str:
+    return _inner_text(td, {})
+
+
+def _table(el, index: int) -> Table:
+    rows = []
+    for tr in _rows(el):
+        cells = [
+            Cell(_cell_text(td), rowspan=_span(td, "rowspan"), colspan=_span(td, "colspan"))
+            for td in tr
+            if td.tag in ("td", "th")
+        ]
+        if cells:
+            rows.append(cells)
+    return Table(index=index, rows=rows)
+
+
+def _article(root, tables: list):
+    """The smallest element that holds the report tables and the section-一 text (else <body>)."""
+    body = root.find("body")
+    if body is None:
+        body = root
+    start = None
+    for el in tables:
+        if _REPORT_TABLE.search(el.text_content()[:3000]):
+            start = el
+            break
+    if start is None:
+        hits = root.xpath("//*[contains(text(), '总体情况')]")
+        start = hits[0] if hits else None
+    if start is None:
+        return body
+    for anc in start.iterancestors():
+        text = anc.text_content()
+        if all(a in text for a in _ANCHOR_TEXT) and len(text) > 300:
+            return anc
+        if anc is body:
+            break
+    return body
+
+
+def _meta(root) -> dict:
+    meta: dict = {}
+    for m in root.iter("meta"):
+        name = (m.get("name") or m.get("property") or m.get("http-equiv") or "").strip().lower()
+        content = (m.get("content") or "").strip()
+        if name and content and name not in meta:
+            meta[name] = content
+    t = root.find(".//title")
+    if t is not None and t.text_content().strip():
+        meta["html_title"] = t.text_content().strip()
+    return meta
+
+
+def read_html(data: bytes) -> Document:
+    """Parse an HTML page into a Document with the article's text, tables, meta tags and image count."""
+    text = decode_html(data)
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    try:
+        root = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        root = lxml.html.fromstring("<html><body></body></html>")
+    all_tables = list(root.iter("table"))
+    article = _article(root, all_tables)
+    leaf = [el for el in article.iter("table") if _is_leaf_table(el)]
+    tables = {el: _table(el, i) for i, el in enumerate(leaf)}
+    meta = _meta(root)
+    meta["images"] = sum(1 for _ in article.iter("img"))
+    meta["page_text"] = root.text_content() if article is not root else ""
+    return Document(format="html", text=_inner_text(article, tables), tables=list(tables.values()), meta=meta)

@@ -1,0 +1,709 @@
+"""The one mapper: ``Document`` (from any reader) → ``ParsedReport``.
+
+Tables are read as one stream of rows of *printed cells*, whatever table or page they sit in
+(PDF tables split across pages, text exports that merge tables): a caption, header or label
+decides which template table a row belongs to, and a row's values are the cells after its
+last label, read in printed order (never by grid column: real tables have inconsistent spans).
+Labels are matched to ``ogi.templates`` after normalisation (``ogi.parse.labels``).
+
+Metadata comes from the document text and page meta: title, statistics year (preamble
+"统计期限为Y年" first, then title, then the URL date), organ (title, byline, narrative),
+publication date (meta PubDate, 发布时间, date printed at the end), narrative sections and the
+section-六 fee figures. Nothing is imputed: blanks stay None with provenance ``read_as``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from ogi import templates as T
+from ogi.model import (
+    READ_BLANK,
+    READ_TEXT,
+    CellSource,
+    ParsedReport,
+    ParseError,
+    Report,
+)
+from ogi.parse import labels as L
+from ogi.parse.detect import detect_version, t2_version_votes
+from ogi.parse.grid import Cell, Document
+
+# ---------------------------------------------------------------------------- label tables from templates
+
+_T3_ROW_LABELS: dict[str, tuple[str, ...]] = {r.key: (r.label, *r.aliases) for r in T.T3_ROWS}
+_T3_GROUP_LABELS: dict[str, tuple[str, ...]] = {k: (v,) for k, v in T.T3_GROUP_LABELS.items()}
+_T3_HEADER_CORES = frozenset(L.core(x) for x in (*T.T3_HEADER_LABELS, *(c.label for c in T.T3_COLUMNS[1:-1])))
+_T3_HEADER_CORES = _T3_HEADER_CORES | {L.core(T.T3_COLUMNS[0].label)}
+_T4_HEADER_CORES = frozenset(L.core(x) for g in T.T4_GROUPS for x in (g.label, g.parent or g.label))
+_T3_ORDER: tuple[str, ...] = T.T3_ROW_KEYS
+_OTHER_SUBROWS = T.T3_OTHER_ROWS[T.V2021]
+
+
+def _t2_tables() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[tuple[str, ...], str]]]:
+    rows: dict[str, tuple[str, ...]] = {}
+    cols: dict[str, tuple[tuple[str, ...], str]] = {}
+    for subs in T.T2_SUBTABLES.values():
+        for st in subs:
+            for r in st.rows:
+                rows[r.key] = tuple(dict.fromkeys((*rows.get(r.key, ()), r.label, *r.aliases)))
+            for c in st.columns:
+                prev = cols.get(c.key, ((), c.kind))[0]
+                cols[c.key] = (tuple(dict.fromkeys((*prev, c.label, *c.aliases))), c.kind)
+    return rows, cols
+
+
+_T2_ROW_LABELS, _T2_COLS = _t2_tables()
+_T2_COL_LABELS = {k: v[0] for k, v in _T2_COLS.items()}
+_CAPTION = re.compile(r"第二十条第\(?([一二三四五六七八九十]{1,2})\)?项")
+_SKIP_ROW_CORES = frozenset({"小计", "合计"})
+
+
+@dataclass
+class _Val:
+    ti: int
+    ri: int
+    ci: int
+    cell: Cell
+    reading: L.Reading
+
+
+def _split(row: list[Cell]) -> tuple[list[tuple[int, Cell]], list[tuple[int, Cell, L.Reading]]]:
+    """(label cells, value cells) of a printed row: values are the cells after the last label
+    that precedes the first number; blank label positions are dropped."""
+    readings = [L.read_number(c.text) for c in row]
+    first_num = next(
+        (i for i, r in enumerate(readings) if r.read_as not in (READ_TEXT, READ_BLANK)), len(row)
+    )
+    last_label = max((i for i in range(first_num) if readings[i].read_as == READ_TEXT), default=-1)
+    if first_num == len(row) and last_label == -1:
+        return [], []  # an empty row
+    labels = [(i, row[i]) for i in range(last_label + 1) if row[i].text.strip()]
+    values = [(i, row[i], readings[i]) for i in range(last_label + 1, len(row))]
+    return labels, values
+
+
+def _display_label(text: str) -> str:
+    """A printed label without whitespace and without its trailing local note in parentheses."""
+    s = re.sub(r"\s+", "", text)
+    cut = min((i for i in (s.find("("), s.find("（")) if i > 0), default=-1)
+    return s[:cut] if cut > 0 else s
+
+
+def _local_row_key(text: str) -> str:
+    c = L.core(text)
+    for label, key in T.T2_LOCAL_ROWS.items():
+        if L.match_score(c, L.core(label)) >= 2:
+            return key
+    return "local_" + hashlib.sha1(c.encode()).hexdigest()[:8]
+
+
+# ---------------------------------------------------------------------------- tables
+
+
+class _TableReader:
+    """Consumes rows of printed cells and fills tables 二, 三, 四 with provenance."""
+
+    def __init__(self, doc: Document, version_hint: str):
+        self.doc = doc
+        self.hint = version_hint
+        self.ctx: str | None = None  # t2 | t3 | t4
+        self.t2: dict[str, dict[str, Any]] = {}
+        self.t2_item: str | None = None
+        self.t2_cols: list[tuple[str | None, str, str | None]] | None = None
+        self.t2_headers: list[str] = []
+        self.t3: dict[str, dict[str, int | None]] = {}
+        self.t3_headers: list[str] = []
+        self.t3_last: str | None = None
+        self.t3_results_rowspan: int | None = None
+        self.t3_other_group_row = False
+        self.t4: list[_Val] = []
+        self.t4_seen = False
+        self.prov: dict[T.CellRef, CellSource] = {}
+        self.warnings: list[str] = []
+
+    # -- provenance and values
+
+    def _source(self, v: _Val) -> CellSource:
+        return CellSource(
+            raw=v.cell.text,
+            read_as=v.reading.read_as,
+            table_index=v.ti,
+            row=v.ri,
+            col=v.ci,
+            page=v.cell.page,
+            bbox=v.cell.bbox,
+            unit=v.reading.unit,
+        )
+
+    def _count(self, ref: T.CellRef, v: _Val | None, *, signed: bool = False) -> int | None:
+        if v is None:
+            return None
+        self.prov[ref] = self._source(v)
+        x = v.reading.value
+        if v.reading.read_as == READ_TEXT:
+            self.warnings.append(f"{ref}: cell text {v.cell.text.strip()!r} is not a number; stored as null")
+            return None
+        if isinstance(x, float):
+            if not x.is_integer():
+                self.warnings.append(
+                    f"{ref}: count {v.cell.text.strip()!r} is not a whole number; stored as null"
+                )
+                return None
+            x = int(x)
+        if x is not None and x < 0 and not signed:
+            self.warnings.append(f"{ref}: negative count {x} as printed")
+        return x
+
+    # -- the row stream
+
+    def feed(self, ti: int, ri: int, row: list[Cell]) -> None:
+        labels, values = _split(row)
+        if not labels and not values:
+            return
+        norms = [L.norm(c.text) for _, c in labels]
+        cores = [L.core(c.text) for _, c in labels]
+        for n in norms:
+            m = _CAPTION.search(n) if len(n) <= 40 else None
+            if m:
+                self.ctx, self.t2_item, self.t2_cols = "t2", m.group(1), None
+                return
+        if cores and cores[0] == L.core(T.T2_HEADER_FIRST_CELL):
+            self.ctx = "t2"
+            self._t2_header([(i, c) for i, c in labels[1:]] + [(i, c) for i, c, _ in values])
+            return
+        if not values or all(v.reading.read_as == READ_BLANK for v in self._vals(ti, ri, values)):
+            if any(c in _T3_HEADER_CORES or "勾稽关系" in n for c, n in zip(cores, norms)):
+                self.ctx = "t3"
+                self.t3_headers.extend(norms)
+            elif any(c in _T4_HEADER_CORES for c in cores):
+                self.ctx, self.t4_seen = "t4", True
+            if not values:
+                return
+        vals = self._vals(ti, ri, values)
+        last = labels[-1][1].text if labels else ""
+        if self.ctx == "t4" and (not labels or L.best_match(last, _T3_ROW_LABELS) is None):
+            self._t4_row(vals)
+            return
+        if labels and self.ctx != "t3":
+            if L.best_match(labels[0][1].text, _T2_ROW_LABELS) and self.ctx in ("t2", None):
+                self.ctx = "t2"
+            elif L.best_match(last, _T3_ROW_LABELS) or L.best_match(last, _T3_GROUP_LABELS):
+                self.ctx = "t3"
+        if self.ctx == "t2" and labels:
+            self._t2_row(labels, vals)
+        elif self.ctx == "t3":
+            self._t3_row(labels, vals)
+
+    @staticmethod
+    def _vals(ti: int, ri: int, values: list[tuple[int, Cell, L.Reading]]) -> list[_Val]:
+        return [_Val(ti, ri, ci, c, r) for ci, c, r in values]
+
+    # -- table 二
+
+    def _t2_header(self, cells: list[tuple[int, Cell]]) -> None:
+        cols: list[tuple[str | None, str, str | None]] = []
+        for _, c in cells:
+            n = L.norm(c.text)
+            self.t2_headers.append(c.text)
+            key = L.best_match(c.text, _T2_COL_LABELS) if n else None
+            kind = _T2_COLS[key][1] if key else T.COUNT
+            unit = "万元" if "万元" in n else ("元" if re.search(r"单位:元|\(元\)", n) else None)
+            cols.append((key, kind, unit))
+        while cols and cols[-1][0] is None:
+            cols.pop()
+        self.t2_cols = cols or None
+
+    def _t2_default_cols(self, row_key: str | None) -> list[tuple[str | None, str, str | None]]:
+        for st in T.T2_SUBTABLES[self.hint]:
+            if st.item == self.t2_item or (self.t2_item is None and row_key in {r.key for r in st.rows}):
+                return [(c.key, c.kind, None) for c in st.columns]
+        return []
+
+    def _t2_row(self, labels: list[tuple[int, Cell]], vals: list[_Val]) -> None:
+        text = labels[0][1].text
+        key = L.best_match(text, _T2_ROW_LABELS)
+        row: dict[str, Any] = {}
+        if key is None:
+            key = _local_row_key(text)
+            row[T.LOCAL_ROW_LABEL] = _display_label(text)
+            self.warnings.append(f"table 二: local row {row[T.LOCAL_ROW_LABEL]!r} kept as {key}")
+        if key in self.t2:
+            self.warnings.append(f"table 二: row {key} printed twice; the first is kept")
+            return
+        cols = self.t2_cols or self._t2_default_cols(key)
+        for i, v in enumerate(vals):
+            col = cols[i] if i < len(cols) else None
+            if col is None or col[0] is None:
+                if v.reading.read_as != READ_BLANK:
+                    self.warnings.append(
+                        f"table 二: value {v.cell.text.strip()!r} of row {key} has no column header"
+                    )
+                continue
+            ck, kind, unit_hint = col
+            ref = T.CellRef(2, key, ck)
+            if kind in (T.COUNT, T.SIGNED):
+                row[ck] = self._count(ref, v, signed=kind == T.SIGNED)
+            else:
+                row.update(self._money(ref, v, kind, unit_hint))
+        for ck, kind, _ in cols:
+            if ck and ck not in row:
+                row[ck] = None
+                if kind == T.MONEY:
+                    row[ck + T.UNIT_SUFFIX] = None
+        self.t2[key] = row
+
+    def _money(self, ref: T.CellRef, v: _Val, kind: str, unit_hint: str | None) -> dict[str, Any]:
+        self.prov[ref] = self._source(v)
+        x = v.reading.value
+        if v.reading.read_as == READ_TEXT:
+            self.warnings.append(f"{ref}: cell text {v.cell.text.strip()!r} is not an amount; stored as null")
+        unit = v.reading.unit if v.reading.unit in ("元", "万元") else unit_hint
+        if kind == T.MONEY_WAN:
+            if x is not None and unit == "元":
+                x = round(x / 10000, 6)
+                self.warnings.append(f"{ref}: amount printed in 元 under a 万元 header; converted to 万元")
+            return {ref.col: x}
+        return {ref.col: x, ref.col + T.UNIT_SUFFIX: unit}
+
+    # -- table 三
+
+    def _t3_row(self, labels: list[tuple[int, Cell]], vals: list[_Val]) -> None:
+        for _, c in labels:
+            if L.core(c.text) == L.core(T.T3_GROUP_LABELS["results"]) and c.rowspan > 1:
+                self.t3_results_rowspan = self.t3_results_rowspan or c.rowspan
+        last = labels[-1][1].text if labels else ""
+        key = L.best_match(last, _T3_ROW_LABELS) if labels else None
+        group = L.best_match(last, _T3_GROUP_LABELS) if labels and key is None else None
+        if key is None and (group or L.core(last) in _SKIP_ROW_CORES):
+            self.warnings.append(
+                f"table 三: subtotal row {_display_label(last)!r} is not in the template; ignored"
+            )
+            return
+        if key is None:
+            key = self._next_key()
+            if key is None:
+                if labels:
+                    self.warnings.append(f"table 三: row {_display_label(last)!r} not recognised; ignored")
+                return
+            if labels:
+                self.warnings.append(
+                    f"table 三: row {_display_label(last)!r} not recognised; read as {key} by position"
+                )
+        if key in self.t3:
+            self.warnings.append(f"table 三: row {key} printed twice; the first is kept")
+            return
+        if key == "other_processing":
+            self.t3_other_group_row = True
+        self.t3_last = key
+        cols = self._t3_columns(key, vals)
+        self.t3[key] = {ck: self._count(T.CellRef(3, key, ck), v) for ck, v in cols.items()}
+
+    def _next_key(self) -> str | None:
+        shape = {20: T.V2019, 22: T.V2021}.get(self.t3_results_rowspan or 0, self.hint)
+        order = [r.key for r in T.t3_rows_for(shape)]
+        if self.t3_last is None:
+            return order[0]
+        if self.t3_last in order:
+            i = order.index(self.t3_last) + 1
+            return order[i] if i < len(order) else None
+        return None
+
+    def _t3_columns(self, key: str, vals: list[_Val]) -> dict[str, _Val | None]:
+        n = len(vals)
+        if n > len(T.T3_COL_KEYS):
+            sub = self._subtotal_index(vals)
+            if n == 8 and sub is not None:
+                vals = vals[:sub] + vals[sub + 1 :]
+            elif any(v.reading.read_as != READ_BLANK for v in vals[7:]):
+                self.warnings.append(f"table 三: row {key} prints {n} value cells; the first 7 are read")
+            vals = vals[:7]
+        elif n < 7 and self.doc.format != "text":
+            self.warnings.append(
+                f"table 三: row {key} prints {n} of 7 value cells; the missing ones are null"
+            )
+        return {ck: (vals[i] if i < len(vals) else None) for i, ck in enumerate(T.T3_COL_KEYS)}
+
+    def _subtotal_index(self, vals: list[_Val]) -> int | None:
+        """Position of an invented 法人或其他组织小计 column among 8 values (header first, then arithmetic)."""
+        heads = self.t3_headers
+        sub = next((i for i, h in enumerate(heads) if "小计" in h), None)
+        com = next((i for i, h in enumerate(heads) if L.core(h) == "商业企业"), None)
+        if sub is not None:
+            return 1 if com is not None and sub < com else 6
+        x = [v.reading.value or 0 for v in vals]
+        if x[6] == sum(x[1:6]) and x[7] == x[0] + x[6]:
+            return 6
+        if x[1] == sum(x[2:7]) and x[7] == x[0] + x[1]:
+            return 1
+        return None
+
+    # -- table 四
+
+    def _t4_row(self, vals: list[_Val]) -> None:
+        for v in vals:
+            if len(self.t4) >= len(T.T4_KEYS):
+                if v.reading.read_as != READ_BLANK:
+                    self.warnings.append(f"table 四: extra value {v.cell.text.strip()!r} ignored")
+                continue
+            self.t4.append(v)
+
+    # -- result
+
+    def table4(self) -> dict[str, int | None]:
+        if self.t4 and len(self.t4) < len(T.T4_KEYS):
+            self.warnings.append(f"table 四: only {len(self.t4)} of 15 values found; the rest are null")
+        vals = self.t4 + [None] * (len(T.T4_KEYS) - len(self.t4))
+        return {k: self._count(T.CellRef(4, k), v) for k, v in zip(T.T4_KEYS, vals)} if self.t4 else {}
+
+    def table3(self) -> dict[str, dict[str, int | None]]:
+        if "other_processing" in self.t3 and any(k in self.t3 for k in _OTHER_SUBROWS):
+            del self.t3["other_processing"]
+            for ck in T.T3_COL_KEYS:
+                self.prov.pop(T.CellRef(3, "other_processing", ck), None)
+            self.warnings.append(
+                "table 三: （六）其他处理 carries values above its sub-rows (a subtotal); ignored"
+            )
+        return {k: self.t3[k] for k in _T3_ORDER if k in self.t3}
+
+    def t3_shape(self) -> str | None:
+        if any(k in self.t3 for k in _OTHER_SUBROWS) or self.t3_results_rowspan == 22:
+            return T.V2021
+        if "other_processing" in self.t3 or self.t3_results_rowspan == 20:
+            return T.V2019
+        return None
+
+
+# ---------------------------------------------------------------------------- text metadata
+
+_DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
+_STAT_YEAR = re.compile(r"统计(?:期限|时限|期间|时间|区间|范围|周期)?\s*(?:为|是|自|从|:)?\s*(\d{4})\s*年")
+_YEAR = re.compile(r"(20\d{2})\s*年")
+_URL_DATE = re.compile(r"(?:/|\bt)(20\d{2})[-_/]?(\d{1,2})[-_/]?(\d{1,2})?(?=[/_.]|\d{0,2}[/_])")
+_PUBLISH = re.compile(r"(?:发布|发稿|公开|发文)(?:时间|日期)\s*[:：]?\s*" + _DATE)
+_ORGAN_SUFFIX = (
+    "人民政府办公室",
+    "人民政府办公厅",
+    "街道办事处",
+    "管理委员会",
+    "委员会",
+    "办公室",
+    "办公厅",
+    "人民政府",
+    "管委会",
+    "政府",
+    "局",
+    "厅",
+    "委",
+    "办",
+    "署",
+    "中心",
+    "院",
+    "馆",
+    "所",
+    "站",
+    "队",
+    "街道",
+    "镇",
+    "乡",
+)
+_PLACE_SUFFIX = ("区", "县", "市", "州", "旗", "盟", "省")
+_PRONOUN = re.compile(r"^(?:我|本|该|各|全|此|其)")
+_TITLE_WORDS = re.compile(r"(?:政府信息公开|政务公开|信息公开)")
+
+
+def _date(y: str, m: str, d: str) -> str | None:
+    try:
+        return dt.date(int(y), int(m), int(d)).isoformat()
+    except ValueError:
+        return None
+
+
+def _title(doc: Document, head_lines: list[str]) -> str | None:
+    for k in ("articletitle", "og:title", "title", "dc.title"):
+        v = str(doc.meta.get(k) or "").strip()
+        if v and ("报告" in v or "年报" in v):
+            return v
+    for ln in head_lines:
+        if (
+            len(ln) <= 60
+            and "|" not in ln
+            and re.search("年度报告|工作报告|年报", ln)
+            and _TITLE_WORDS.search(ln)
+            and not re.search("[《，。；]", ln)
+            and not ln.startswith(("本报告", "根据"))
+        ):
+            return ln
+    html_title = str(doc.meta.get("html_title") or "")
+    for part in re.split(r"\s*[_|–—]\s*|\s+-\s+", html_title):
+        if ("报告" in part or "年报" in part) and _TITLE_WORDS.search(part):
+            return part.strip()
+    return None
+
+
+def _year(text: str, title: str | None, url: str | None, warnings: list[str]) -> int:
+    """Statistics year: preamble "统计期限为Y年" first, then the title, then the URL date (Y+1 → Y)."""
+    m = _STAT_YEAR.search(text[:6000])
+    stat = int(m.group(1)) if m else None
+    tm = _YEAR.search(L.cn_numerals_to_digits(title)) if title else None
+    title_year = int(tm.group(1)) if tm else None
+    if stat and title_year and stat != title_year:
+        warnings.append(f"title year {title_year} differs from the statistics period {stat}; {stat} is used")
+    if stat:
+        return stat
+    if title_year:
+        return title_year
+    um = _URL_DATE.search(url or "")
+    if um:
+        return int(um.group(1)) - 1
+    tm = _YEAR.search(text[:3000])
+    if tm:
+        warnings.append(
+            f"year {tm.group(1)} taken from the report text (no statistics period, title or URL date)"
+        )
+        return int(tm.group(1))
+    raise ParseError(
+        "year_not_found", "The report year was not found (no statistics period, title year or URL date)."
+    )
+
+
+def _organ_from_title(title: str) -> str | None:
+    t = L.cn_numerals_to_digits(unicodedata.normalize("NFKC", title))
+    m = _TITLE_WORDS.search(t)
+    head = t[: m.start()] if m else t
+    head = re.sub(r"(?:20\d{2})\s*年度?", "", head)
+    head = re.split(r"关于", head)[0]
+    head = re.sub(r"[\s\"“”《》<>()（）\[\]【】:：,，]", "", head).removesuffix("的").removesuffix("年度")
+    return head if len(head) >= 2 else None
+
+
+def _expand(candidate: str, text: str) -> str:
+    """The fuller form of a short organ name when the text spells it out (荆门司法局 → 荆门市司法局)."""
+    for i in range(2, len(candidate) - 1):
+        for p in _PLACE_SUFFIX:
+            full = candidate[:i] + p + candidate[i:]
+            if full in text:
+                return full
+    return candidate
+
+
+def _organ_candidates(run: str) -> str | None:
+    """Longest prefix (≤ 24 chars) of a CJK run that ends in an organ suffix."""
+    best = None
+    for end in range(2, min(len(run), 24) + 1):
+        if run[:end].endswith(_ORGAN_SUFFIX):
+            best = run[:end]
+    return best
+
+
+def _organ(title: str | None, text: str, lines: list[str], warnings: list[str]) -> str:
+    if title:
+        o = _organ_from_title(title)
+        if o:
+            return o
+    for ln in reversed(lines[-6:]):  # byline: "XX局" or "XX局 2021年1月20日" at the end
+        s = re.sub(_DATE + r"\s*日?", "", ln).strip()
+        if 2 <= len(s) <= 30 and re.fullmatch(r"[\u4e00-\u9fff（）()]+", s) and s.endswith(_ORGAN_SUFFIX):
+            return s
+    for m in re.finditer(r"(?:20\d{2}年度?|本年度|今年)\s*[,，、]?\s*([\u4e00-\u9fff]{2,30})", text[:8000]):
+        run = m.group(1)
+        if _PRONOUN.match(run):
+            continue
+        cand = _organ_candidates(run)
+        if cand:
+            organ = _expand(cand, text)
+            warnings.append(f"organ {organ!r} taken from the report text")
+            return organ
+    warnings.append("organ name not found in the title, byline or text")
+    return ""
+
+
+def _published_on(doc: Document, lines: list[str]) -> str | None:
+    for k in (
+        "pubdate",
+        "publishdate",
+        "firstpublishedtime",
+        "article:published_time",
+        "published_time",
+        "publishtime",
+        "dc.date",
+        "dcterms.issued",
+        "releasedate",
+    ):
+        m = re.search(_DATE, str(doc.meta.get(k) or ""))
+        if m and (d := _date(*m.groups())):
+            return d
+    page = str(doc.meta.get("page_text") or "") or doc.text
+    m = _PUBLISH.search(L.cn_numerals_to_digits(page))
+    if m and (d := _date(*m.groups())):
+        return d
+    for ln in reversed(lines[-6:]):  # the date printed at the end (signature date)
+        m = re.search(_DATE + r"\s*日?\s*$", L.cn_numerals_to_digits(ln))
+        if m and len(ln) <= 40 and (d := _date(*m.groups())):
+            return d
+    return None
+
+
+def _sections(lines: list[str]) -> tuple[list[str], dict[str, str]]:
+    """(preamble lines, section key -> narrative text) split at the 一…六 headings, in order."""
+    numerals = [s.number for s in T.SECTIONS]
+    sections: dict[str, list[str]] = {}
+    preamble: list[str] = []
+    current: list[str] = preamble
+    last = -1
+    for ln in lines:
+        if "|" in ln:
+            continue
+        m = re.match(r"^([一二三四五六])\s*[、.．,，]\s*(.*)$", ln)
+        if m and numerals.index(m.group(1)) > last:
+            idx = numerals.index(m.group(1))
+            sec = T.SECTIONS[idx]
+            rest = L.norm(m.group(2))
+            labels = [L.norm(x) for x in (sec.label, *sec.aliases)]
+            hit = next((lab for lab in labels if rest.startswith(lab)), None)
+            near = hit or any(lab in rest[:40] for lab in labels)
+            overlap = len(set(rest[:40]) & set(labels[0])) / len(set(labels[0]))
+            if near or overlap >= 0.6:
+                last = idx
+                current = sections.setdefault(sec.key, [])
+                tail = rest[len(hit) :] if hit else ("" if len(rest) <= 40 else m.group(2))
+                if tail:
+                    current.append(tail)
+                continue
+        current.append(ln)
+    return preamble, {k: "\n".join(v).strip() for k, v in sections.items()}
+
+
+def _fees(text: str) -> dict[str, Any]:
+    """Section 六 fee figures (信息处理费), nullable; 万元 amounts are converted to 元."""
+
+    def yuan(num: str, unit: str) -> float | int:
+        v = float(num) * (10000 if unit == "万元" else 1)
+        return int(v) if v.is_integer() else round(v, 2)
+
+    t = unicodedata.normalize("NFKC", text)
+    out: dict[str, Any] = {
+        "fee_notices_count": None,
+        "fee_notices_amount_yuan": None,
+        "fee_collected_yuan": None,
+    }
+    if m := re.search(
+        r"(?:发出|开具|出具|送达|下发)(?:了)?(?:收费|缴费)通知(?:书)?(?:共计?|合计)?\s*(\d+)\s*(?:件|份|次|个)",
+        t,
+    ):
+        out["fee_notices_count"] = int(m.group(1))
+    if m := re.search(r"收费通知[^。]{0,30}?(?:金额|总额|合计|共计)\s*(\d+(?:\.\d+)?)\s*(万元|元)", t):
+        out["fee_notices_amount_yuan"] = yuan(*m.groups())
+    collected = re.search(
+        r"(?:收取|收缴|收到)[^。]{0,12}?(?:信息处理费|费用)[^。\d]{0,8}(\d+(?:\.\d+)?)\s*(万元|元)", t
+    ) or re.search(r"信息处理费[^。\d]{0,8}(\d+(?:\.\d+)?)\s*(万元|元)", t)
+    if collected:
+        out["fee_collected_yuan"] = yuan(*collected.groups())
+    elif re.search(r"(?:无|未|没有|不存在)(?:收取|收缴)[^。]{0,6}信息处理费", t):
+        out["fee_collected_yuan"] = 0
+    return out
+
+
+def _says_none(text: str | None) -> bool:
+    """Whether a section says there is nothing to report instead of printing its table ("无")."""
+    if not text:
+        return False
+    s = re.sub(r"[\s。.,，;；!！]", "", text)
+    return s == "无" or (len(s) <= 80 and bool(re.search(r"^无|(?:未|没有)收到[^。]{0,12}申请|未发生", s)))
+
+
+def _looks_like_report(text: str) -> bool:
+    t = L.norm(text[:20000])
+    return "政府信息公开" in t and ("年度报告" in t or "总体情况" in t or "年报" in t)
+
+
+# ---------------------------------------------------------------------------- entry point
+
+
+def map_document(doc: Document, *, url: str | None = None) -> ParsedReport:
+    """Map any reader's Document onto the canonical report (raises ParseError for unusable input)."""
+    warnings: list[str] = []
+    lines = [ln for ln in doc.text.split("\n") if ln.strip()]
+    preamble, sections = _sections(lines)
+    title = _title(doc, preamble[:8] or lines[:5])
+    url = url or doc.meta.get("url")
+    has_tables = any(t.rows for t in doc.tables)
+    if not _looks_like_report(doc.text + (title or "")) and not has_tables:
+        raise ParseError(
+            "not_a_report", "The document is not a government information disclosure annual report."
+        )
+    year = _year(doc.text, title, url, warnings)
+    if year < 2019:
+        raise ParseError(
+            "not_a_report",
+            f"The report is for {year}; pre-2019 reports use the old format, which is out of scope.",
+        )
+    expected = T.expected_version(year)
+    reader = _TableReader(doc, expected or T.V2021)
+    for t in doc.tables:
+        for ri, row in enumerate(t.rows):
+            reader.feed(t.index, ri, row)
+    table3 = reader.table3()
+    table4 = reader.table4()
+    if not table3:
+        if not _looks_like_report(doc.text + (title or "")):
+            raise ParseError(
+                "not_a_report", "The document is not a government information disclosure annual report."
+            )
+        if doc.meta.get("images") and not _says_none(sections.get("applications")):
+            raise ParseError(
+                "needs_ocr", "Table 三 was not found in the text; the tables seem to be images and need OCR."
+            )
+        if not _says_none(sections.get("applications")):
+            raise ParseError(
+                "table3_not_found", "Table 三 (applications received and handled) was not found."
+            )
+        warnings.append("table 三 not printed: section 三 says there is nothing to report")
+    votes = t2_version_votes(reader.t2_headers)
+    detected = detect_version(votes, reader.t3_shape(), expected)
+    shape = reader.t3_shape()
+    if reader.t2 and shape and shape != detected:
+        warnings.append(
+            f"mixed template: table 二 is {detected} but table 三 has the {shape} （六）其他处理 shape"
+        )
+    if expected and detected != expected:
+        warnings.append(f"template {detected} detected; a {year} report is expected to use {expected}")
+    if not reader.t2:
+        why = " (section 二 says there is nothing to report)" if _says_none(sections.get("proactive")) else ""
+        warnings.append(f"table 二 not found{why}")
+    if not table4:
+        warnings.append("table 四 not found")
+    expected_rows = {r.key for r in T.t3_rows_for(shape or detected)}
+    missing = [k for k in _T3_ORDER if k in expected_rows and k not in table3]
+    if table3 and missing:
+        warnings.append("table 三 lacks rows: " + ", ".join(missing))
+    warnings = reader.warnings + warnings
+    organ = _organ(title, doc.text, lines, warnings)
+    report = Report(
+        template_version=detected,
+        year=year,
+        organ=organ,
+        table3=table3,
+        table4=table4,
+        table2=reader.t2 or None,
+        title=title,
+        published_on=_published_on(doc, lines),
+    )
+    partial = not reader.t2 or not table4 or not table3 or bool(missing) or 0 < len(reader.t4) < 15
+    return ParsedReport(
+        report=report,
+        source_format=doc.format,
+        template_version_detected=detected,
+        template_version_expected=expected,
+        provenance=reader.prov,
+        warnings=warnings,
+        sections=sections,
+        tables_present={2: bool(reader.t2), 3: bool(table3), 4: bool(table4)},
+        extras=_fees(sections.get("other_matters", "")),
+        status="partial" if partial else "parsed",
+    )

@@ -1,0 +1,79 @@
+"""Flattened text exports → ``Document``.
+
+Reports copied out of web pages collapse each table row to one line: cells joined by ``|``
+(``label | 0 | 0 |…`` with trailing empty pipes), or separated by spaces, and table 四 often
+becomes a bare run of 15 numbers, sometimes one per line (REPORT_FORMAT.md §5.7). Every run of
+consecutive table-like lines becomes a ``Table`` of rows; spans are unknown (all 1). Grouped row
+labels that appear only on a group's first sub-row are the mapper's concern.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ogi.parse.detect import decode_text
+from ogi.parse.grid import Cell, Document, Table
+from ogi.parse.labels import is_value
+
+_SENTENCE = re.compile(r"[。；;！？]")
+
+
+def _row(line: str) -> list[str] | None:
+    """Cells of a table-like line, or None for prose."""
+    if "|" in line:
+        cells = [c.strip() for c in line.split("|")]
+        while len(cells) > 1 and not cells[-1]:  # trailing empty pipes carry nothing
+            cells.pop()
+        return cells
+    tokens = line.split()
+    if len(tokens) < 2 or _SENTENCE.search(line):
+        return None
+    if any(is_value(t) for t in tokens[1:]) or all(len(t) <= 12 for t in tokens):
+        return tokens
+    return None
+
+
+def _is_bare_number(line: str) -> bool:
+    return bool(line) and " " not in line.strip() and is_value(line) and line.strip() != "无"
+
+
+def read_text(data: bytes) -> Document:
+    """Split a flattened text report into prose and tables of ' | ' (or whitespace) separated cells."""
+    text = (
+        decode_text(data)
+        .replace("\r\n", "\n")
+        .replace("\r", "\n")
+        .replace("\u3000", " ")
+        .replace("\xa0", " ")
+    )
+    lines = [ln.strip() for ln in text.split("\n")]
+    tables: list[Table] = []
+    current: list[list[Cell]] = []
+    numbers: list[str] = []  # a run of lines that each hold one number
+
+    def flush_numbers() -> None:
+        if len(numbers) >= 2:
+            current.append([Cell(n) for n in numbers])
+        numbers.clear()
+
+    def flush_table() -> None:
+        flush_numbers()
+        if current:
+            tables.append(Table(index=len(tables), rows=list(current)))
+            current.clear()
+
+    for line in lines:
+        if not line:
+            continue
+        if _is_bare_number(line) and (current or numbers):
+            numbers.append(line.strip())
+            continue
+        flush_numbers()
+        cells = _row(line)
+        if cells is None:
+            flush_table()
+        else:
+            current.append([Cell(c) for c in cells])
+    flush_table()
+    body = "\n".join(ln for ln in lines if ln)
+    return Document(format="text", text=body, tables=tables, meta={})
