@@ -617,9 +617,12 @@ def _says_none(text: str | None) -> bool:
     return s == "无" or (len(s) <= 80 and bool(re.search(r"^无|(?:未|没有)收到[^。]{0,12}申请|未发生", s)))
 
 
-def _looks_like_report(text: str) -> bool:
-    t = L.norm(text[:20000])
-    return "政府信息公开" in t and ("年度报告" in t or "总体情况" in t or "年报" in t)
+_NOT_A_REPORT = "The document is not a government information disclosure annual report (政府信息公开工作年度报告)."
+
+
+def _looks_like_report(text: str, sections: dict[str, str]) -> bool:
+    """An annual report names 政府信息公开 and prints at least two of the six section headings."""
+    return "政府信息公开" in L.norm(text[:20000]) and len(sections) >= 2
 
 
 # ---------------------------------------------------------------------------- entry point
@@ -632,12 +635,17 @@ def map_document(doc: Document, *, url: str | None = None) -> ParsedReport:
     preamble, sections = _sections(lines)
     title = _title(doc, preamble[:8] or lines[:5])
     url = url or doc.meta.get("url")
-    has_tables = any(t.rows for t in doc.tables)
-    if not _looks_like_report(doc.text + (title or "")) and not has_tables:
+    is_report = _looks_like_report(doc.text + (title or ""), sections)
+    if not is_report and not any(t.rows for t in doc.tables):
         raise ParseError(
             "not_a_report", "The document is not a government information disclosure annual report."
         )
-    year = _year(doc.text, title, url, warnings)
+    try:
+        year = _year(doc.text, title, url, warnings)
+    except ParseError:
+        if not is_report:
+            raise ParseError("not_a_report", _NOT_A_REPORT) from None
+        raise
     if year < 2019:
         raise ParseError(
             "not_a_report",
@@ -651,7 +659,7 @@ def map_document(doc: Document, *, url: str | None = None) -> ParsedReport:
     table3 = reader.table3()
     table4 = reader.table4()
     if not table3:
-        if not _looks_like_report(doc.text + (title or "")):
+        if not is_report:
             raise ParseError(
                 "not_a_report", "The document is not a government information disclosure annual report."
             )
