@@ -15,6 +15,7 @@ import sys
 COMMAND_MODULES: tuple[str, ...] = (
     "ogi.bench",
     "ogi.portal",
+    "ogi.fetch.commands",
     "ogi.parse.commands",
 )
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import email.utils
 import mimetypes
 import posixpath
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -49,6 +50,11 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 256
     portal: Portal
+
+    def handle_error(self, request, client_address) -> None:
+        """Clients dropping connections (timeouts, size limits) are expected; stay quiet about them."""
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

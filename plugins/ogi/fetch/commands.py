@@ -1,0 +1,120 @@
+"""``ogi fetch`` (discovery + download outside Airflow) and ``ogi registry check``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import unicodedata
+from pathlib import Path
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for r in rows:
+        cells = [c + " " * (w - _width(c)) for c, w in zip(r[:-1], widths[:-1])]
+        lines.append("  ".join([*cells, r[-1]]).rstrip())
+    return "\n".join(lines)
+
+
+def _registry_check(args: argparse.Namespace) -> int:
+    from ogi.fetch.registry import RegistryError, load_registry
+
+    status = 0
+    for path in args.files:
+        try:
+            reg = load_registry(path)
+        except RegistryError as e:
+            print("\n".join(e.format_lines()))
+            status = 1
+            continue
+        print(
+            f"{path}: ok ({reg.city_name}: {len(reg.regions)} regions, {len(reg.organs)} organs, "
+            f"hosts {', '.join(reg.allowed_hosts) or '-'})"
+        )
+    return status
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from ogi import config
+    from ogi.fetch.archive import Archive
+    from ogi.fetch.http import HttpPolicy
+    from ogi.fetch.registry import RegistryError, load_registry
+    from ogi.fetch.run import FETCH_FAILED, fetch_reports
+
+    try:
+        registry = load_registry(args.registry)
+    except RegistryError as e:
+        print("\n".join(e.format_lines()))
+        return 2
+    if not 1990 <= args.year <= 2100:
+        print(f"error: --year {args.year} is not a report year")
+        return 2
+    if args.organ:
+        unknown = [o for o in args.organ if not any(o == x.id or o in x.names for x in registry.organs)]
+        if unknown:
+            print(f"error: no organ {', '.join(map(repr, unknown))} in {args.registry} (use an id or a name)")
+            return 2
+    archive = Archive(Path(args.archive) if args.archive else config.archive_dir())
+    policy = HttpPolicy(timeout=args.timeout, retries=args.retries)
+    outcomes = fetch_reports(
+        registry,
+        args.year,
+        organs=args.organ or None,
+        archive=archive,
+        via=args.via,
+        policy=policy,
+        allow_private_hosts=True if args.allow_private_hosts else None,
+        max_workers=args.workers,
+    )
+    if args.json:
+        print(json.dumps([o.to_dict() for o in outcomes], ensure_ascii=False, indent=2))
+    else:
+        rows = [["organ", "status", "published", "type", "url / reason"]]
+        for o in outcomes:
+            detail = o.document_url or o.url or ""
+            if o.reason:
+                detail = f"{detail}  ({o.reason})".strip()
+            rows.append([o.organ_id, o.status, o.published_on or "-", o.content_type or "-", detail])
+        print(_table(rows))
+        counts = {
+            s: sum(1 for o in outcomes if o.status == s) for s in dict.fromkeys(o.status for o in outcomes)
+        }
+        print(
+            f"\n{len(outcomes)} organs, year {args.year}: " + ", ".join(f"{n} {s}" for s, n in counts.items())
+        )
+        print(f"archive: {archive.root}")
+    return 1 if any(o.status == FETCH_FAILED for o in outcomes) else 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("fetch", help="discover and download one year's reports of a registry's organs")
+    p.add_argument(
+        "--registry", required=True, metavar="FILE", help="registry YAML (include/registry/*.yaml)"
+    )
+    p.add_argument("--year", required=True, type=int, metavar="Y", help="report year (the year reported on)")
+    p.add_argument(
+        "--organ", action="append", metavar="NAME", help="organ id or name (repeatable; default all)"
+    )
+    p.add_argument("--via", metavar="URL", help="send every request to this server keeping the Host header")
+    p.add_argument(
+        "--archive", metavar="DIR", help="archive folder (default: $OGI_ARCHIVE_DIR or OGI_HOME/archive)"
+    )
+    p.add_argument(
+        "--allow-private-hosts", action="store_true", help="allow loopback/private targets (local portals)"
+    )
+    p.add_argument("--timeout", type=float, default=20.0, help="seconds per network operation (default 20)")
+    p.add_argument("--retries", type=int, default=3, help="retries on timeouts, 5xx and 429 (default 3)")
+    p.add_argument("--workers", type=int, default=8, help="organs fetched in parallel (default 8)")
+    p.add_argument("--json", action="store_true", help="print the outcomes as JSON")
+    p.set_defaults(func=_fetch)
+
+    r = sub.add_parser("registry", help="organ registry files")
+    rsub = r.add_subparsers(dest="registry_command", metavar="ACTION", required=True)
+    c = rsub.add_parser("check", help="validate registry files (errors name file, line and field)")
+    c.add_argument("files", nargs="+", metavar="FILE")
+    c.set_defaults(func=_registry_check)

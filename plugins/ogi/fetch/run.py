@@ -1,0 +1,129 @@
+"""Fetching one year's reports for a registry: one ``FetchOutcome`` per organ.
+
+Outcomes are findings, not just errors: ``not_published`` means the listing was searched and holds
+no report for the year (a compliance finding), distinct from ``fetch_failed`` (the portal could
+not be read; retry later) and ``blocked`` (the report lives on a host the registry does not allow,
+e.g. a redirect to a spam mirror).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ogi.fetch import discover
+from ogi.fetch.archive import ArchiveStore
+from ogi.fetch.http import BlockedError, FetchError, HttpClient, HttpPolicy
+from ogi.fetch.registry import Organ, Registry
+
+FOUND, NOT_PUBLISHED, FETCH_FAILED, BLOCKED = "found", "not_published", "fetch_failed", "blocked"
+STATUSES = (FOUND, NOT_PUBLISHED, FETCH_FAILED, BLOCKED)
+
+
+@dataclass
+class FetchOutcome:
+    organ_id: str
+    year: int
+    status: str  # found | not_published | fetch_failed | blocked
+    url: str | None = None  # the report's article page (or the document when linked directly)
+    published_on: str | None = None  # YYYY-MM-DD
+    sha256: str | None = None  # archive key of the chosen report document
+    filename: str | None = None
+    content_type: str | None = None  # sniffed: html, pdf, docx, doc, wps, text
+    reason: str | None = None  # why not found / what failed; notes for found
+    document_url: str | None = None  # final URL of the chosen document (attachment or the article)
+    source: str | None = None  # html | attachment
+    title: str | None = None
+    fetched_at: str | None = None
+    listing_pages: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FetchOutcome:
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+
+def fetch_organ(
+    client: HttpClient, registry: Registry, organ: Organ, year: int, *, max_pages: int = 20
+) -> FetchOutcome:
+    """Discover and download one organ's report for ``year``; never raises for portal trouble."""
+    hosts = registry.hosts_for(organ)
+    out = FetchOutcome(organ.id, year, NOT_PUBLISHED)
+    try:
+        article_url = organ.report_urls.get(year)
+        published = None
+        if article_url is None:
+            if not organ.listing_urls:
+                out.status, out.reason = (
+                    FETCH_FAILED,
+                    "registry gives no listing_urls or report_urls for this organ",
+                )
+                return out
+            names = discover.organ_name_variants(organ.names, registry.city_name)
+            searched, notes = 0, []
+            for listing in organ.listing_urls:
+                s = discover.search_listing(client, listing, year, names, hosts, max_pages=max_pages)
+                out.listing_pages += s.pages
+                searched += s.items_seen
+                notes += s.notes
+                if s.item:
+                    article_url, published, out.title = s.item.url, s.item.published_on, s.item.title
+                    break
+            if article_url is None:
+                out.reason = (
+                    f"no report for {year} among {searched} report items on {len(out.listing_pages)} listing page(s)"
+                    + (f"; {'; '.join(notes)}" if notes else "")
+                )
+                return out
+        out.url = article_url
+        doc = discover.fetch_document(client, article_url, hosts)
+    except BlockedError as e:
+        out.status, out.reason = BLOCKED, f"{e.reason}: {e}"
+        return out
+    except FetchError as e:
+        out.status, out.reason = FETCH_FAILED, f"{e.reason}: {e}"
+        return out
+    r = doc.response
+    out.status = FOUND
+    out.published_on = published or doc.published_on or discover.url_date(article_url)
+    out.sha256, out.filename, out.content_type = r.sha256, r.filename, r.kind
+    out.document_url, out.source, out.fetched_at = r.final_url, doc.source, r.fetched_at
+    out.title = out.title or doc.title
+    out.reason = "; ".join(doc.notes) or None
+    return out
+
+
+def select_organs(registry: Registry, year: int, organs: Iterable[str] | None = None) -> list[Organ]:
+    """Organs asked for (by id or name), or every organ that existed during ``year``."""
+    if organs is not None:
+        return [registry.organ(key) for key in organs]
+    return [o for o in registry.organs if o.active_in(year)]
+
+
+def fetch_reports(
+    registry: Registry,
+    year: int,
+    *,
+    organs: Iterable[str] | None = None,
+    archive: ArchiveStore,
+    via: str | None = None,
+    policy: HttpPolicy | None = None,
+    allow_private_hosts: bool | None = None,
+    max_workers: int = 8,
+    max_pages: int = 20,
+) -> list[FetchOutcome]:
+    """One outcome per organ (registry order). ``allow_private_hosts`` overrides the registry's
+    setting (tests and demos serving a local portal through ``via``)."""
+    chosen = select_organs(registry, year, organs)
+    private = registry.allow_private_hosts if allow_private_hosts is None else allow_private_hosts
+    with HttpClient(policy, via=via, allow_private_hosts=private, archive=archive) as client:
+        if max_workers <= 1 or len(chosen) <= 1:
+            return [fetch_organ(client, registry, o, year, max_pages=max_pages) for o in chosen]
+        with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="ogi-fetch") as pool:
+            return list(
+                pool.map(lambda o: fetch_organ(client, registry, o, year, max_pages=max_pages), chosen)
+            )
