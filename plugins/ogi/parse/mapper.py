@@ -295,6 +295,8 @@ class _TableReader:
                 self.warnings.append(
                     f"table 三: row {_display_label(last)!r} not recognised; read as {key} by position"
                 )
+        while not labels and len(vals) > len(T.T3_COL_KEYS) and vals[0].reading.read_as == READ_BLANK:
+            vals = vals[1:]  # the blank label cell of a row whose label was lost
         if key in self.t3:
             self.warnings.append(f"table 三: row {key} printed twice; the first is kept")
             return

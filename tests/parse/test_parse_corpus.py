@@ -1,0 +1,56 @@
+"""Every real report of the shared corpus parses, validates against the schema and matches its truth.
+
+Skips cleanly when ../shared is absent; PDF/DOCX reports skip while their reader is not installed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+from conftest import CORPUS, SHARED, corpus_reports, truth_for
+from truthcompare import compare_to_truth
+
+from ogi.parse import parse_path
+
+READERS = {".pdf": "ogi.parse.pdf", ".docx": "ogi.parse.docx"}
+
+
+@pytest.fixture(scope="module")
+def validator():
+    import jsonschema
+
+    schema_path = SHARED / "spec" / "report.schema.json"
+    if not schema_path.exists():
+        pytest.skip(f"schema not found at {schema_path}")
+    schema = json.loads(schema_path.read_text("utf-8"))
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+@pytest.mark.parametrize("path", corpus_reports(), ids=lambda p: p.name)
+def test_corpus_report_matches_truth(path, validator):
+    module = READERS.get(path.suffix)
+    if module and importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} not available yet")
+    parsed = parse_path(path)
+    canonical = parsed.report.to_canonical()
+    errors = sorted(validator.iter_errors(canonical), key=str)
+    assert not errors, [e.message for e in errors]
+    cmp = compare_to_truth(canonical, truth_for(path))
+    assert not cmp.field_mismatches, cmp.describe()
+    assert not cmp.table_mismatches("table3"), cmp.describe()
+    assert not cmp.table_mismatches("table4"), cmp.describe()
+    assert cmp.accuracy >= 0.99, cmp.describe()
+    assert parsed.template_version_expected is not None
+    assert set(parsed.sections) >= {"overview", "applications"}
+    # every non-null value can be traced to a printed cell
+    for ref, value in parsed.report.cells():
+        if value is not None:
+            assert parsed.provenance[ref].raw.strip(), ref
+
+
+def test_corpus_is_present_or_skipped():
+    if not CORPUS.is_dir():
+        pytest.skip("shared corpus absent")
+    assert corpus_reports(), "corpus folder has no report with a truth file"
