@@ -7,11 +7,10 @@ import json
 import zipfile
 
 import pytest
-from reportbuilder import report_html
-
 from ogi import cli
 from ogi.model import ParseError
 from ogi.parse import detect, labels
+from reportbuilder import report_html
 
 
 @pytest.fixture
@@ -35,7 +34,11 @@ def test_cli_json_is_the_canonical_report(report_file, capsys):
 
 @pytest.mark.parametrize(
     ("content", "needle"),
-    [(b"", "empty"), ("会议纪要\n今天开会。".encode(), "not a government information"), (None, "No such file")],
+    [
+        (b"", "empty"),
+        ("会议纪要\n今天开会。".encode(), "not a government information"),
+        (None, "No such file"),
+    ],
 )
 def test_cli_unusable_input_exits_2_with_one_sentence(tmp_path, capsys, content, needle):
     p = tmp_path / "x.html"

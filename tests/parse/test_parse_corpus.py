@@ -10,9 +10,8 @@ import json
 
 import pytest
 from conftest import CORPUS, SHARED, corpus_reports, truth_for
-from truthcompare import compare_to_truth
-
 from ogi.parse import parse_path
+from truthcompare import compare_to_truth
 
 READERS = {".pdf": "ogi.parse.pdf", ".docx": "ogi.parse.docx"}
 

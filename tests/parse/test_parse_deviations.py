@@ -6,13 +6,12 @@ import json
 
 import pytest
 from conftest import SHARED
-from reportbuilder import ZERO7, report_html, report_text, t2_html, t3_html, t4_html
-
 from ogi import templates as T
 from ogi.model import READ_BLANK, READ_SIGNED, READ_WITH_UNIT, ParseError
 from ogi.parse import parse_bytes
 from ogi.parse.grid import Cell, Document, Table
 from ogi.parse.mapper import map_document
+from reportbuilder import ZERO7, report_html, report_text, t2_html, t3_html, t4_html
 
 
 def parse(html: str, encoding: str = "utf-8", **kw):
@@ -26,7 +25,9 @@ def schema_errors():
     path = SHARED / "spec" / "report.schema.json"
     if not path.exists():
         pytest.skip("schema not available")
-    v = jsonschema.Draft202012Validator(json.loads(path.read_text("utf-8")), format_checker=jsonschema.FormatChecker())
+    v = jsonschema.Draft202012Validator(
+        json.loads(path.read_text("utf-8")), format_checker=jsonschema.FormatChecker()
+    )
     return lambda pr: [e.message for e in v.iter_errors(pr.report.to_canonical())]
 
 
@@ -80,8 +81,15 @@ def test_blank_cells_are_null_not_zero():
     values = {"new_received": ["5", "&nbsp;", "", "0", " ", "", ""], "total_processed": ["5"] + [""] * 6}
     pr = parse(report_html(t3=t3_html(values=values)))
     row = pr.report.table3["new_received"]
-    assert row == {"natural_person": 5, "commercial_enterprise": None, "research_institution": None,
-                   "social_welfare_org": 0, "legal_service_org": None, "other_org": None, "total": None}
+    assert row == {
+        "natural_person": 5,
+        "commercial_enterprise": None,
+        "research_institution": None,
+        "social_welfare_org": 0,
+        "legal_service_org": None,
+        "other_org": None,
+        "total": None,
+    }
     assert pr.provenance[T.CellRef(3, "new_received", "total")].read_as == READ_BLANK
     assert pr.report.table3["total_processed"]["total"] is None
 
@@ -92,9 +100,14 @@ def test_units_in_money_cells():
     assert r.table2["central_procurement"] == {"projects": 3, "amount": 251000, "amount_unit": "元"}
     html = report_html(year=2019, t2=t2_html(T.V2019, values={"central_procurement": ["3", "25.1万元"]}))
     assert parse(html).report.table2["central_procurement"]["amount_unit"] == "万元"
-    headed = t2_html(T.V2019, values={"central_procurement": ["3", "25.1"]},
-                     headers={"九": ["采购项目数量", "采购总金额（万元）"]})
-    assert parse(report_html(year=2019, t2=headed)).report.table2["central_procurement"]["amount_unit"] == "万元"
+    headed = t2_html(
+        T.V2019,
+        values={"central_procurement": ["3", "25.1"]},
+        headers={"九": ["采购项目数量", "采购总金额（万元）"]},
+    )
+    assert (
+        parse(report_html(year=2019, t2=headed)).report.table2["central_procurement"]["amount_unit"] == "万元"
+    )
 
 
 def test_fee_amount_in_yuan_under_wan_header_is_converted():
@@ -111,8 +124,12 @@ def test_full_width_digits_and_thousands_separators():
 
 
 def test_signed_values_in_v2019_change_columns():
-    values = {"license": ["10", "-3", "5"], "penalty": ["4", "减2", "1"], "coercion": ["2", "+1", "0"],
-              "fee": ["3", "－1"]}
+    values = {
+        "license": ["10", "-3", "5"],
+        "penalty": ["4", "减2", "1"],
+        "coercion": ["2", "+1", "0"],
+        "fee": ["3", "－1"],
+    }
     pr = parse(report_html(year=2020, t2=t2_html(T.V2019, values=values)))
     t2 = pr.report.table2
     assert [t2[k]["change"] for k in ("license", "penalty", "coercion", "fee")] == [-3, -2, 1, -1]
@@ -124,8 +141,11 @@ def test_signed_values_in_v2019_change_columns():
 
 def test_labels_broken_by_br():
     html = report_html(t3=t3_html(values={"denied_state_secret": ["2", "0", "0", "0", "0", "0", "2"]}))
-    html = (html.replace("商业企业", "商业<br/>企业").replace("1.属于国家秘密", "1.属于国家<br>秘密")
-            .replace("本年制发件数", "本年<br/>制发件数"))
+    html = (
+        html.replace("商业企业", "商业<br/>企业")
+        .replace("1.属于国家秘密", "1.属于国家<br>秘密")
+        .replace("本年制发件数", "本年<br/>制发件数")
+    )
     pr = parse(html)
     assert pr.report.table3["denied_state_secret"]["total"] == 2
     assert pr.report.table2["rules"] == {"issued": 0, "repealed": 0, "in_force": 0}
@@ -134,8 +154,10 @@ def test_labels_broken_by_br():
 def test_local_annotations_in_labels_and_headers():
     t2 = [
         "第二十条第(五)项 | |||",
-        "信息内容 | 上一年项目数量 (指2019年事项数) | 本年增/减 (指2020年增加或减少的事项数,减用负值表示,如-8) "
-        "| 处理决定数量 (指2020年办件量) |",
+        (
+            "信息内容 | 上一年项目数量 (指2019年事项数) | 本年增/减 (指2020年增加或减少的事项数,减用负值表示,如-8) "
+            "| 处理决定数量 (指2020年办件量) |"
+        ),
         "行政许可 | 66 | 76 | 142 |",
         "其他对外管理服务事项(指行政许可以外的政务服务事项,含行政确认、行政处罚) | 1 | -1 | 9 |",
     ]
@@ -144,8 +166,16 @@ def test_local_annotations_in_labels_and_headers():
     assert r.table2["other_admin_service"] == {"prev_items": 1, "change": -1, "decisions": 9}
 
 
-@pytest.mark.parametrize("label", ["3.危及“三安全一稳定”", '3.危及"三安全一稳定"', "3.危及三安全一稳定",
-                                   "3.危及「三安全一稳定」", "3.危及‘三安全一稳定’"])
+@pytest.mark.parametrize(
+    "label",
+    [
+        "3.危及“三安全一稳定”",
+        '3.危及"三安全一稳定"',
+        "3.危及三安全一稳定",
+        "3.危及「三安全一稳定」",
+        "3.危及‘三安全一稳定’",
+    ],
+)
 def test_quote_variants(label):
     values = {"denied_security_stability": ["4", "0", "0", "0", "0", "0", "4"]}
     r = parse(report_html(t3=t3_html(values=values, labels={"denied_security_stability": label}))).report
@@ -153,8 +183,12 @@ def test_quote_variants(label):
 
 
 def test_traditional_characters():
-    labels = {"granted": "（一）予以公開", "denied_state_secret": "1.屬於國家秘密",
-              "notproc_petition": "1.信訪舉報投訴類申請", "carried_forward": "四、結轉下年度繼續辦理"}
+    labels = {
+        "granted": "（一）予以公開",
+        "denied_state_secret": "1.屬於國家秘密",
+        "notproc_petition": "1.信訪舉報投訴類申請",
+        "carried_forward": "四、結轉下年度繼續辦理",
+    }
     values = {k: [str(i + 1)] + ["0"] * 5 + [str(i + 1)] for i, k in enumerate(labels)}
     pr = parse(report_html(t3=t3_html(values=values, labels=labels)))
     assert [pr.report.table3[k]["total"] for k in labels] == [1, 2, 3, 4]
@@ -162,27 +196,42 @@ def test_traditional_characters():
 
 
 def test_enumerator_variants_and_half_width_brackets():
-    labels = {"denied_state_secret": "1、属于国家秘密", "granted": "(一)予以公开", "unable_unclear": "3．补正后申请内容仍不明确"}
+    labels = {
+        "denied_state_secret": "1、属于国家秘密",
+        "granted": "(一)予以公开",
+        "unable_unclear": "3．补正后申请内容仍不明确",
+    }
     values = {k: ["7"] + ["0"] * 5 + ["7"] for k in labels}
     r = parse(report_html(t3=t3_html(values=values, labels=labels))).report
     assert all(r.table3[k]["total"] == 7 for k in labels)
 
 
 def test_extra_local_rows_kept_under_their_own_key():
-    extra = {"一": [("其他主动公开文件（含以本单位名义正式签发的文件）", ["17", "17", "17"]),
-                    ("政策解读稿件", ["2", "2", "2"])]}
+    extra = {
+        "一": [
+            ("其他主动公开文件（含以本单位名义正式签发的文件）", ["17", "17", "17"]),
+            ("政策解读稿件", ["2", "2", "2"]),
+        ]
+    }
     pr = parse(report_html(year=2020, t2=t2_html(T.V2019, extra_rows=extra)))
     t2 = pr.report.table2
-    assert t2["other_proactive_docs"] == {"label": "其他主动公开文件", "new_made": 17, "new_published": 17,
-                                          "total_published": 17}
+    assert t2["other_proactive_docs"] == {
+        "label": "其他主动公开文件",
+        "new_made": 17,
+        "new_published": 17,
+        "total_published": 17,
+    }
     local = [k for k in t2 if k.startswith("local_")]
     assert len(local) == 1 and t2[local[0]]["label"] == "政策解读稿件"
     assert any("政策解读稿件" in w for w in pr.warnings)
 
 
 def test_invented_subtotal_column_and_rows_are_ignored():
-    values = {"new_received": ["3", "1", "1", "0", "0", "2", "7"], "granted": ["1", "0", "2", "0", "0", "0", "3"],
-              "_subtotal": ["9", "9", "9", "9", "9", "9", "9"]}
+    values = {
+        "new_received": ["3", "1", "1", "0", "0", "2", "7"],
+        "granted": ["1", "0", "2", "0", "0", "0", "3"],
+        "_subtotal": ["9", "9", "9", "9", "9", "9", "9"],
+    }
     plain = parse(report_html(t3=t3_html(values=values))).report.table3
     pr = parse(report_html(t3=t3_html(values=values, subtotal_col=True, subtotal_rows=True)))
     assert pr.report.table3 == plain
@@ -190,7 +239,9 @@ def test_invented_subtotal_column_and_rows_are_ignored():
 
 
 def test_subtotal_column_found_by_arithmetic_when_header_is_lost():
-    html = report_html(t3=t3_html(values={"new_received": ["3", "1", "1", "0", "0", "2", "7"]}, subtotal_col=True))
+    html = report_html(
+        t3=t3_html(values={"new_received": ["3", "1", "1", "0", "0", "2", "7"]}, subtotal_col=True)
+    )
     pr = parse(html.replace("<td>小计</td>", "<td>合</td>"))
     assert pr.report.table3["new_received"] == dict(zip(T.T3_COL_KEYS, [3, 1, 1, 0, 0, 2, 7]))
 
@@ -206,7 +257,9 @@ def test_inconsistent_spans_read_per_printed_cell():
 
 
 def test_table2_columns_follow_header_text_not_position():
-    t2 = t2_html(values={"rules": ["9", "1", "2"]}, headers={"一": ["现行有效件数", "本年制发件数", "本年废止件数"]})
+    t2 = t2_html(
+        values={"rules": ["9", "1", "2"]}, headers={"一": ["现行有效件数", "本年制发件数", "本年废止件数"]}
+    )
     assert parse(report_html(t2=t2)).report.table2["rules"] == {"in_force": 9, "issued": 1, "repealed": 2}
 
 
@@ -259,7 +312,9 @@ def test_statistics_year_wins_over_title_year():
 
 def test_year_from_title_then_url_date():
     assert parse(report_html(year=2022, preamble="本报告根据《条例》编制。")).report.year == 2022
-    html = report_html(year=2022, preamble="本报告根据《条例》编制。", title="示例市示例局政府信息公开工作年度报告")
+    html = report_html(
+        year=2022, preamble="本报告根据《条例》编制。", title="示例市示例局政府信息公开工作年度报告"
+    )
     assert parse(html, url="https://www.example.gov.cn/zfxxgk/202302/t20230120_1.html").report.year == 2022
 
 
@@ -319,14 +374,20 @@ def test_text_in_gbk_with_v2019_tables():
 
 def test_mapper_reads_pdf_style_cells_with_page_and_bbox():
     """A PDF reader's rows: vertical group label one character per line, cells with page and bbox."""
+
     def row(*texts, page=1):
         return [Cell(t, page=page, bbox=(10.0 * i, 5.0, 10.0 * i + 9, 9.0)) for i, t in enumerate(texts)]
 
     rows = [row("一、本年新收政府信息公开申请数量", "4", "0", "0", "0", "0", "1", "5")]
-    rows.append(row("三\n、\n本\n年\n度\n办\n理\n结\n果", "（一）予以公开", "2", "0", "0", "0", "0", "0", "2"))
+    rows.append(
+        row("三\n、\n本\n年\n度\n办\n理\n结\n果", "（一）予以公开", "2", "0", "0", "0", "0", "0", "2")
+    )
     rows.append(row("(七)总 计", "4", "0", "0", "0", "0", "1", "5", page=2))
-    doc = Document(format="pdf", text="2021年示例区人民政府政府信息公开工作年度报告\n一、总体情况\n正文\n三、收到和处理政府信息公开申请情况",
-                   tables=[Table(0, rows[:2], page=1), Table(1, rows[2:], page=2)])
+    doc = Document(
+        format="pdf",
+        text="2021年示例区人民政府政府信息公开工作年度报告\n一、总体情况\n正文\n三、收到和处理政府信息公开申请情况",
+        tables=[Table(0, rows[:2], page=1), Table(1, rows[2:], page=2)],
+    )
     pr = map_document(doc)
     assert pr.report.table3["granted"]["total"] == 2
     src = pr.provenance[T.CellRef(3, "total_processed", "total")]
@@ -358,7 +419,10 @@ def test_table_row_starting_with_si_is_not_a_section_heading():
         (b"  \n\t ", "empty"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "needs_ocr"),
         (b"PK\x03\x04" + b"\x00" * 30, "corrupt"),
-        ("<html><body><h1>市政府召开常务会议</h1><p>会议研究了有关工作。</p></body></html>".encode(), "not_a_report"),
+        (
+            "<html><body><h1>市政府召开常务会议</h1><p>会议研究了有关工作。</p></body></html>".encode(),
+            "not_a_report",
+        ),
         ("会议纪要\n今天开会。".encode(), "not_a_report"),
     ],
 )
