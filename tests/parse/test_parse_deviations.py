@@ -452,3 +452,48 @@ def test_pre_2019_report_is_out_of_scope():
 
 def test_zero7_constant_is_seven_cells():
     assert len(ZERO7) == len(T.T3_COL_KEYS) and t4_html().count("<td>0</td>") == 15
+
+
+def test_header_rows_padded_with_empty_cells():
+    """Some portals print header rows without rowspans, padding them with empty cells instead."""
+    html = report_html(t4=t4_html([str(i) for i in range(15)]))
+    html = html.replace("<td rowspan='2'>自然人</td>", "<td>自然人</td>").replace(
+        "<td rowspan='2'>总计</td>", "<td>总计</td>"
+    )
+    html = html.replace("<tr><td>商业企业</td>", "<tr><td></td><td>商业企业</td>").replace(
+        "<td>其他</td></tr>", "<td>其他</td><td></td></tr>"
+    )
+    html = html.replace("<td rowspan='2'>", "<td>").replace(
+        "</tr><tr><td>结果维持</td>", "</tr><tr>" + "<td></td>" * 5 + "<td>结果维持</td>"
+    )
+    pr = parse(html)
+    assert list(pr.report.table4.values()) == list(range(15))
+    assert list(pr.report.table3) == [r.key for r in T.t3_rows_for(T.V2021)]
+    assert pr.warnings == []
+
+
+def test_markdown_flattened_export_with_merged_table4_header():
+    text = """示例市 2025 年政府信息公开工作年度报告
+一、总体情况
+2025 年，我市持续推进政务公开工作。
+二、主动公开政府信息情况
+| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |
+|---|---|---|---|
+| 规章 | 3 | 0 | 15 |
+三、收到和处理政府信息公开申请情况
+| 一、本年新收政府信息公开申请数量 | 3746 | 63 | 0 | 0 | 19 | 2 | 3830 |
+四、政府信息公开行政复议、行政诉讼情况
+行政复议行政诉讼
+| 119 | 25 | 91 | 24 | 259 | 7 | 0 | 15 | 6 | 28 | 21 | 1 | 7 | 9 | 38 |
+五、存在的主要问题及改进情况
+六、其他需要报告的事项
+2025 年有 1 件政府信息公开申请案件收取信息处理费 380 元。
+"""
+    pr = parse_bytes(text.encode())
+    r = pr.report
+    assert (r.organ, r.year, r.template_version) == ("示例市", 2025, "v2021")
+    assert r.table2 == {"rules": {"issued": 3, "repealed": 0, "in_force": 15}}
+    assert list(r.table3["new_received"].values()) == [3746, 63, 0, 0, 19, 2, 3830]
+    assert list(r.table4.values())[:5] == [119, 25, 91, 24, 259] and r.table4["lit_after_review_total"] == 38
+    assert pr.extras["fee_collected_yuan"] == 380
+    assert pr.status == "partial" and any("table 三 lacks rows" in w for w in pr.warnings)

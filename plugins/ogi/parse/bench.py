@@ -84,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"skip {f.name}: {e}")
             continue
         counts[fmt] = counts.get(fmt, 0) + 1
-        ours.setdefault(fmt, []).extend(_time(lambda d=data, n=f.name: parse_bytes(d, filename=n), args.repeat))
+        ours.setdefault(fmt, []).extend(
+            _time(lambda d=data, n=f.name: parse_bytes(d, filename=n), args.repeat)
+        )
         if fmt in ("html", "pdf"):
             floor.setdefault(fmt, []).extend(_time(lambda d=data, m=fmt: _floor(m, d), args.repeat))
     print(f"{'format':<7}{'files':>6}{'median ms':>11}{'reports/s':>11}{'floor ms':>10}{'ours/floor':>11}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from ogi import templates as T
@@ -62,11 +63,11 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:
         print(f"Cannot read {args.path}: {e.strerror or e}.", file=sys.stderr)
         return 2
-    if args.json:
-        json.dump(pr.report.to_canonical(), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-    else:
-        print(_summary(pr))
+    out = json.dumps(pr.report.to_canonical(), ensure_ascii=False, indent=2) if args.json else _summary(pr)
+    try:
+        print(out)
+    except BrokenPipeError:  # e.g. piped into head
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter shutdown quiet
     return 0
 
 

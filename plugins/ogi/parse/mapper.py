@@ -38,9 +38,13 @@ from ogi.parse.grid import Cell, Document
 
 _T3_ROW_LABELS: dict[str, tuple[str, ...]] = {r.key: (r.label, *r.aliases) for r in T.T3_ROWS}
 _T3_GROUP_LABELS: dict[str, tuple[str, ...]] = {k: (v,) for k, v in T.T3_GROUP_LABELS.items()}
-_T3_HEADER_CORES = frozenset(L.core(x) for x in (*T.T3_HEADER_LABELS, *(c.label for c in T.T3_COLUMNS[1:-1])))
-_T3_HEADER_CORES = _T3_HEADER_CORES | {L.core(T.T3_COLUMNS[0].label)}
+#: header words that never label a data row (其他/总计 do: "3.其他", "（七）总计")
+_T3_HEADER_CORES = frozenset(
+    L.core(x)
+    for x in (*T.T3_HEADER_LABELS, *(c.label for c in T.T3_COLUMNS if c.key not in ("other_org", "total")))
+)
 _T4_HEADER_CORES = frozenset(L.core(x) for g in T.T4_GROUPS for x in (g.label, g.parent or g.label))
+_T4_LABEL_CORES = _T4_HEADER_CORES | {L.core(label) for _, label in T.T4_OUTCOMES}
 _T3_ORDER: tuple[str, ...] = T.T3_ROW_KEYS
 _OTHER_SUBROWS = T.T3_OTHER_ROWS[T.V2021]
 
@@ -177,16 +181,22 @@ class _TableReader:
             self.ctx = "t2"
             self._t2_header([(i, c) for i, c in labels[1:]] + [(i, c) for i, c, _ in values])
             return
-        if not values or all(v.reading.read_as == READ_BLANK for v in self._vals(ti, ri, values)):
+        if all(r.read_as == READ_BLANK for _, _, r in values):  # a header row, or a row of blanks
             if any(c in _T3_HEADER_CORES or "勾稽关系" in n for c, n in zip(cores, norms)):
                 self.ctx = "t3"
                 self.t3_headers.extend(norms)
-            elif any(c in _T4_HEADER_CORES for c in cores):
+                return
+            if any(h in c for c in cores if len(c) <= 40 for h in _T4_HEADER_CORES) or (
+                self.ctx == "t4" and all(c in _T4_LABEL_CORES for c in cores)
+            ):
                 self.ctx, self.t4_seen = "t4", True
+                return
             if not values:
                 return
         vals = self._vals(ti, ri, values)
         last = labels[-1][1].text if labels else ""
+        if not labels and len(values) >= len(T.T4_KEYS) and not self.t4:  # only table 四 has 15 values
+            self.ctx, self.t4_seen = "t4", True
         if self.ctx == "t4" and (not labels or L.best_match(last, _T3_ROW_LABELS) is None):
             self._t4_row(vals)
             return
@@ -619,7 +629,9 @@ def _says_none(text: str | None) -> bool:
     return s == "无" or (len(s) <= 80 and bool(re.search(r"^无|(?:未|没有)收到[^。]{0,12}申请|未发生", s)))
 
 
-_NOT_A_REPORT = "The document is not a government information disclosure annual report (政府信息公开工作年度报告)."
+_NOT_A_REPORT = (
+    "The document is not a government information disclosure annual report (政府信息公开工作年度报告)."
+)
 
 
 def _looks_like_report(text: str, sections: dict[str, str]) -> bool:

@@ -16,12 +16,17 @@ from ogi.parse.grid import Cell, Document, Table
 from ogi.parse.labels import is_value
 
 _SENTENCE = re.compile(r"[。；;！？]")
+_RULE = re.compile(r":?-{2,}:?|")
 
 
 def _row(line: str) -> list[str] | None:
     """Cells of a table-like line, or None for prose."""
     if "|" in line:
         cells = [c.strip() for c in line.split("|")]
+        if all(_RULE.fullmatch(c) for c in cells):  # a markdown rule row "|---|---|"
+            return []
+        if line.startswith("|") and len(cells) > 1 and not cells[0]:  # markdown "| a | b |"
+            cells = cells[1:]
         while len(cells) > 1 and not cells[-1]:  # trailing empty pipes carry nothing
             cells.pop()
         return cells
@@ -72,7 +77,7 @@ def read_text(data: bytes) -> Document:
         cells = _row(line)
         if cells is None:
             flush_table()
-        else:
+        elif cells:
             current.append([Cell(c) for c in cells])
     flush_table()
     body = "\n".join(ln for ln in lines if ln)
