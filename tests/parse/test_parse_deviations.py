@@ -497,3 +497,21 @@ def test_markdown_flattened_export_with_merged_table4_header():
     assert list(r.table4.values())[:5] == [119, 25, 91, 24, 259] and r.table4["lit_after_review_total"] == 38
     assert pr.extras["fee_collected_yuan"] == 380
     assert pr.status == "partial" and any("table 三 lacks rows" in w for w in pr.warnings)
+
+
+def test_pdf_text_title_split_over_two_lines_and_split_label_cells():
+    """PDF exports: organ on its own line above "2023 年…报告"; a merged label cell split in two."""
+
+    def row(*texts):
+        return [Cell(t, page=1) for t in texts]
+
+    text = "洪泽示例区人民政府\n2023 年政府信息公开工作年度报告\n报告中所列数据统计期限自 2023 年 1 月 1 日起\n一、总体情况\n正文\n三、收到和处理"
+    rows = [
+        row("（六）其他处理", "", "0", "0", "0", "0", "0", "0", "0"),
+        row("（七）总计", "", "21", "0", "0", "0", "0", "0", "21"),
+    ]
+    pr = map_document(Document(format="pdf", text=text, tables=[Table(0, rows)]))
+    r = pr.report
+    assert r.title == "洪泽示例区人民政府2023年政府信息公开工作年度报告" and r.organ == "洪泽示例区人民政府"
+    assert r.table3["total_processed"] == dict(zip(T.T3_COL_KEYS, [21, 0, 0, 0, 0, 0, 21]))
+    assert r.table3["other_processing"]["natural_person"] == 0

@@ -328,9 +328,12 @@ class _TableReader:
 
     def _t3_columns(self, key: str, vals: list[_Val]) -> dict[str, _Val | None]:
         n = len(vals)
-        if n > len(T.T3_COL_KEYS):
+        has_subtotal_col = any("小计" in h for h in self.t3_headers)
+        while not has_subtotal_col and len(vals) > 7 and vals[0].reading.read_as == READ_BLANK:
+            vals = vals[1:]  # a blank cell right after the label belongs to the label (split merged cell)
+        if len(vals) > len(T.T3_COL_KEYS):
             sub = self._subtotal_index(vals)
-            if n == 8 and sub is not None:
+            if len(vals) == 8 and sub is not None:
                 vals = vals[:sub] + vals[sub + 1 :]
             elif any(v.reading.read_as != READ_BLANK for v in vals[7:]):
                 self.warnings.append(f"table 三: row {key} prints {n} value cells; the first 7 are read")
@@ -436,12 +439,20 @@ def _date(y: str, m: str, d: str) -> str | None:
         return None
 
 
+def _clean_title(t: str) -> str:
+    """A title without line breaks and without the spaces PDF/text exports put around digits."""
+    t = re.sub(r"\s+", " ", t).strip()
+    return re.sub(r"(?<=[\u4e00-\u9fff\d]) (?=[\u4e00-\u9fff\d])", "", t)
+
+
 def _title(doc: Document, head_lines: list[str]) -> str | None:
+    """meta ArticleTitle, else a title line at the head of the text (joined with an organ line
+    printed above it), else the <title> part that names the report."""
     for k in ("articletitle", "og:title", "title", "dc.title"):
         v = str(doc.meta.get(k) or "").strip()
         if v and ("报告" in v or "年报" in v):
-            return v
-    for ln in head_lines:
+            return _clean_title(v)
+    for i, ln in enumerate(head_lines):
         if (
             len(ln) <= 60
             and "|" not in ln
@@ -450,11 +461,18 @@ def _title(doc: Document, head_lines: list[str]) -> str | None:
             and not re.search("[《，。；]", ln)
             and not ln.startswith(("本报告", "根据"))
         ):
-            return ln
+            prev = head_lines[i - 1].strip() if i else ""
+            if (
+                re.match(r"^\s*(?:20\d{2}|[〇○零一二三四五六七八九]{4})\s*年", ln)
+                and prev.endswith(_ORGAN_SUFFIX)
+                and re.fullmatch(r"[\u4e00-\u9fff（）()]{2,30}", prev)
+            ):
+                ln = prev + ln  # "洪泽区人民政府" / "2023 年政府信息公开工作年度报告"
+            return _clean_title(ln)
     html_title = str(doc.meta.get("html_title") or "")
     for part in re.split(r"\s*[_|–—]\s*|\s+-\s+", html_title):
         if ("报告" in part or "年报" in part) and _TITLE_WORDS.search(part):
-            return part.strip()
+            return _clean_title(part)
     return None
 
 
