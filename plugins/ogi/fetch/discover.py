@@ -327,7 +327,7 @@ def search_listing(
     """Read listing pages (following pagination, then later-year sub-columns) until ``year``'s item
     is found. The first page failing raises; a later page answering 404 ends that listing."""
     hosts = frozenset(hosts)
-    queue, seen = [listing_url], set()
+    queue, seen = [listing_url], {}  # dict: pages in the order read
     columns: dict[int, str] = {}
     items: list[ListingItem] = []
     notes: list[str] = []
@@ -335,7 +335,7 @@ def search_listing(
         url = queue.pop(0)
         if url in seen:
             continue
-        seen.add(url)
+        seen[url] = None
         try:
             resp = client.get(url, allowed_hosts=hosts)
         except BlockedError:
