@@ -515,3 +515,26 @@ def test_pdf_text_title_split_over_two_lines_and_split_label_cells():
     assert r.title == "洪泽示例区人民政府2023年政府信息公开工作年度报告" and r.organ == "洪泽示例区人民政府"
     assert r.table3["total_processed"] == dict(zip(T.T3_COL_KEYS, [21, 0, 0, 0, 0, 0, 21]))
     assert r.table3["other_processing"]["natural_person"] == 0
+
+
+def test_organ_from_page_publisher_field_or_meta_when_title_and_text_lack_it():
+    untitled = {"title": "政府信息公开工作年度报告", "overview": "2021年，我局认真贯彻落实《条例》。"}
+    page = report_html(**untitled).replace("版权所有", "发布机构：示例县交通运输局 版权所有")
+    assert parse(page).report.organ == "示例县交通运输局"
+    meta = report_html(head="<meta name='ContentSource' content='示例县水利局'>", **untitled)
+    pr = parse(meta)
+    assert pr.report.organ == "示例县水利局" and any("meta contentsource" in w for w in pr.warnings)
+
+
+def test_utf8_page_that_declares_gbk_is_read_as_utf8():
+    assert parse(report_html(charset="gbk"), "utf-8").report.organ == "示例市示例局"
+
+
+def test_statistics_period_written_as_cutoff_date():
+    preamble = "本报告中所列数据统计截至2022年12月31日。"
+    assert (
+        parse(
+            report_html(year=2022, preamble=preamble, title="示例市示例局政府信息公开工作年度报告")
+        ).report.year
+        == 2022
+    )

@@ -77,7 +77,7 @@ def _gb(encoding: str) -> str:
 
 
 def decode_text(data: bytes, declared: str | None = None) -> str:
-    """Decode document bytes: BOM, then the declared charset, then UTF-8, then GB18030."""
+    """Decode document bytes: BOM, then UTF-8, then the declared charset, then GB18030."""
     for bom, enc in (
         (codecs.BOM_UTF8, "utf-8"),
         (codecs.BOM_UTF16_LE, "utf-16"),
@@ -85,13 +85,13 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
     ):
         if data.startswith(bom):
             return data.decode(enc, errors="replace").lstrip("\ufeff")
+    s = _decodes(data, "utf-8")  # valid UTF-8 is almost never GBK text, whatever the page declares
+    if s is not None:
+        return s
     if declared:
         s = _decodes(data, _gb(declared))
         if s is not None:
             return s
-    s = _decodes(data, "utf-8")
-    if s is not None:
-        return s
     s = _decodes(data, "gb18030")
     if s is not None:
         return s

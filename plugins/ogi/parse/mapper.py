@@ -397,7 +397,9 @@ class _TableReader:
 # ---------------------------------------------------------------------------- text metadata
 
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
-_STAT_YEAR = re.compile(r"统计(?:期限|时限|期间|时间|区间|范围|周期)?\s*(?:为|是|自|从|:)?\s*(\d{4})\s*年")
+_STAT_YEAR = re.compile(
+    r"统计(?:期限|时限|期间|时间|区间|范围|周期)?\s*(?:为|是|自|从|截至|截止|:)?\s*(\d{4})\s*年"
+)
 _YEAR = re.compile(r"(20\d{2})\s*年")
 _URL_DATE = re.compile(r"(?:/|\bt)(20\d{2})[-_/]?(\d{1,2})[-_/]?(\d{1,2})?(?=[/_.]|\d{0,2}[/_])")
 _PUBLISH = re.compile(r"(?:发布|发稿|公开|发文)(?:时间|日期)\s*[:：]?\s*" + _DATE)
@@ -531,7 +533,9 @@ def _organ_candidates(run: str) -> str | None:
     return best
 
 
-def _organ(title: str | None, text: str, lines: list[str], warnings: list[str]) -> str:
+def _organ(title: str | None, text: str, lines: list[str], meta: dict, warnings: list[str]) -> str:
+    """Title, then the byline, then the page's 发布机构/来源, then the narrative, then page meta."""
+    page = str(meta.get("page_text") or "")
     if title:
         o = _organ_from_title(title)
         if o:
@@ -540,6 +544,9 @@ def _organ(title: str | None, text: str, lines: list[str], warnings: list[str]) 
         s = re.sub(_DATE + r"\s*日?", "", ln).strip()
         if 2 <= len(s) <= 30 and re.fullmatch(r"[\u4e00-\u9fff（）()]+", s) and s.endswith(_ORGAN_SUFFIX):
             return s
+    m = re.search(r"(?:发布机构|发文机关|信息来源|来源)\s*[:：]\s*([\u4e00-\u9fff]{2,30})", page)
+    if m and (cand := _organ_candidates(m.group(1))):
+        return cand
     for m in re.finditer(r"(?:20\d{2}年度?|本年度|今年)\s*[,，、]?\s*([\u4e00-\u9fff]{2,30})", text[:8000]):
         run = m.group(1)
         if _PRONOUN.match(run):
@@ -549,6 +556,11 @@ def _organ(title: str | None, text: str, lines: list[str], warnings: list[str]) 
             organ = _expand(cand, text)
             warnings.append(f"organ {organ!r} taken from the report text")
             return organ
+    for k in ("contentsource", "author", "publisher"):
+        v = re.sub(r"\s+", "", str(meta.get(k) or ""))
+        if 2 <= len(v) <= 30 and v.endswith(_ORGAN_SUFFIX):
+            warnings.append(f"organ {v!r} taken from the page's meta {k}")
+            return v
     warnings.append("organ name not found in the title, byline or text")
     return ""
 
@@ -723,7 +735,7 @@ def map_document(doc: Document, *, url: str | None = None) -> ParsedReport:
     if table3 and missing:
         warnings.append("table 三 lacks rows: " + ", ".join(missing))
     warnings = reader.warnings + warnings
-    organ = _organ(title, doc.text, lines, warnings)
+    organ = _organ(title, doc.text, lines, doc.meta, warnings)
     report = Report(
         template_version=detected,
         year=year,
