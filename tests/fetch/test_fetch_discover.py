@@ -1,0 +1,146 @@
+"""Listing and article reading without the network: titles, years, names, pagination, attachments."""
+
+from __future__ import annotations
+
+import pytest
+from ogi.fetch.bench import article_html, listing_html
+from ogi.fetch.discover import (
+    ListingItem,
+    choose_item,
+    inspect_article,
+    is_report_title,
+    organ_name_variants,
+    parse_listing,
+    report_year,
+)
+
+BASE = "https://www.x.gov.cn/zwgk/ndbg/"
+
+
+@pytest.mark.parametrize(
+    ("title", "year"),
+    [
+        ("平潭综合实验区2023年度政府信息公开工作年度报告", 2023),
+        ("２０２３年政府信息公开年报", 2023),
+        ("XX区财政局政府信息公开工作年度报告（2023年）", 2023),
+        ("二〇二三年政府信息公开工作年度报告", 2023),
+        ("2023 年度 政府信息公开 年度报告", 2023),
+        ("2023年度政府信息公开工作年度报告（2024年3月发布）", 2023),
+        ("2024年2月发布：XX局2023年度政府信息公开工作年度报告", 2023),
+        ("XX镇2022年政府信息公开年度报告", 2022),
+    ],
+)
+def test_report_year_is_the_year_reported_on(title, year):
+    assert is_report_title(title)
+    assert report_year(title)[0] == year
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "关于做好2023年度政府信息公开工作年度报告编制发布工作的通知",
+        "图解：2023年度政府信息公开工作年度报告",
+        "2023年度政府信息公开工作年度报告解读",
+        "2023年度部门决算",
+        "2023年度企业年报公示",
+        "2023年政府网站工作年度报表",
+        "2023年政府工作要点",
+    ],
+)
+def test_things_that_are_not_reports(title):
+    assert not is_report_title(title)
+
+
+def item(title, url="u", prefix=None):
+    y, pos = report_year(title)
+    return ListingItem(title, url, y, None, prefix if prefix is not None else title[:pos])
+
+
+def test_choose_item_never_takes_the_next_year():
+    items = [
+        item("XX局2024年度政府信息公开工作年度报告", "y24"),
+        item("XX局2023年度政府信息公开工作年度报告", "y23"),
+    ]
+    assert choose_item(items, 2023, ["XX局"]).url == "y23"
+    assert choose_item(items, 2024, ["XX局"]).url == "y24"
+    assert choose_item(items, 2022, ["XX局"]) is None
+
+
+def test_choose_item_prefers_the_organs_own_name_in_a_shared_column():
+    names = organ_name_variants(["平潭综合实验区财政金融局"], "平潭综合实验区")
+    assert "财政金融局" in names
+    shared = [
+        item("平潭综合实验区2023年度政府信息公开工作年度报告", "gov"),
+        item("平潭综合实验区财政金融局2023年度政府信息公开工作年度报告", "czj"),
+        item("区教育局2023年度政府信息公开工作年度报告", "edu"),
+    ]
+    assert choose_item(shared, 2023, names).url == "czj"
+    gov = organ_name_variants(["平潭综合实验区管理委员会"], "平潭综合实验区")
+    assert choose_item(shared, 2023, gov).url == "gov"
+    # another organ's reports only: not ours
+    assert choose_item(shared[2:] + [item("区卫健委2023年度政府信息公开工作年度报告")], 2023, names) is None
+    # an own column whose titles use an unregistered short name is still the organ's
+    own = [
+        item("财金局2023年度政府信息公开工作年度报告", "own"),
+        item("财金局2022年度政府信息公开工作年度报告"),
+    ]
+    assert choose_item(own, 2023, names).url == "own"
+
+
+def test_pingtan_listing(corpus_dir):
+    html = (corpus_dir / "pingtan_listing_index.html").read_text("utf-8")
+    page = parse_listing(html, "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/")
+    assert [i.year for i in page.items] == list(range(2025, 2015, -1))
+    assert page.items[2].url == "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202403/t20240308_87885.htm"
+    assert page.items[2].published_on == "2024-03-08"
+    # the avalon pagebar says 20 records at 10 a page: one more static page
+    assert page.pages == ["https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/index_1.htm"]
+
+
+def test_pagination_forms():
+    page = parse_listing(listing_html([], next_href="list_2.shtml").decode(), BASE)
+    assert page.pages == [BASE + "list_2.shtml"]
+    page = parse_listing(listing_html([], pages_script=(4, 0)).decode(), BASE)
+    assert page.pages == [BASE + f"index_{i}.html" for i in (1, 2, 3)]
+    script = "<script>var countPage = 3; var currentPage = 0; createPageHTML(countPage, currentPage, 'index', 'shtml');</script>"
+    assert parse_listing(f"<html><body>{script}</body></html>", BASE).pages == [
+        BASE + "index_1.shtml",
+        BASE + "index_2.shtml",
+    ]
+    links = '<a href="index_1.html">2</a><a href="index_2.html">3</a><a href="index_2.html">尾页</a>'
+    assert parse_listing(f"<html><body>{links}</body></html>", BASE + "index.html").pages == [
+        BASE + "index_1.html",
+        BASE + "index_2.html",
+    ]
+
+
+def test_row_date_and_relative_links():
+    html = listing_html(
+        [("XX局2023年度政府信息公开工作年度报告", "../2024/t20240115_1.html", "2024-01-16")]
+    ).decode()
+    (it,) = parse_listing(html, BASE).items
+    assert (it.url, it.published_on, it.prefix) == (
+        "https://www.x.gov.cn/zwgk/2024/t20240115_1.html",
+        "2024-01-16",
+        "XX局",
+    )
+
+
+def test_article_tables_images_and_attachments():
+    art = inspect_article(article_html("XX局2023年度报告", pubdate="2024-01-20").decode(), BASE + "a.html")
+    assert (art.data_tables, art.attachments, art.published_on) == (3, [], "2024-01-20")
+    html = article_html(
+        "XX局2023年度报告",
+        tables=False,
+        images=2,
+        attachments=[
+            ("附件：统计表.doc", "t.doc"),
+            ("XX局2023年度政府信息公开工作年度报告.pdf", "r.pdf"),
+            ("下载", "/dl?file=/up/r.docx"),
+        ],
+    ).decode()
+    art = inspect_article(html, BASE + "a.html")
+    assert art.data_tables == 0 and art.images == 2
+    # a named report first, then DOCX > PDF > DOC > WPS
+    assert [a.ext for a in art.attachments] == ["pdf", "docx", "doc"]
+    assert art.attachments[1].url == "https://www.x.gov.cn/up/r.docx"
