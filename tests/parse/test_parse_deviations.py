@@ -538,3 +538,10 @@ def test_statistics_period_written_as_cutoff_date():
         ).report.year
         == 2022
     )
+
+
+def test_table_of_contents_does_not_swallow_the_sections():
+    toc = "本报告包括：<br>一、总体情况<br>二、主动公开政府信息情况<br>三、收到和处理政府信息公开申请情况<br>六、其他需要报告的事项"
+    pr = parse(report_html(preamble=toc + "<br>本报告所列数据统计期限为2021年1月1日至12月31日。"))
+    assert pr.sections["overview"].startswith("2021年，示例市示例局") and pr.sections["problems"]
+    assert pr.report.year == 2021

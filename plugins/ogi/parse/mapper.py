@@ -125,9 +125,7 @@ class _TableReader:
         self.t3_headers: list[str] = []
         self.t3_last: str | None = None
         self.t3_results_rowspan: int | None = None
-        self.t3_other_group_row = False
         self.t4: list[_Val] = []
-        self.t4_seen = False
         self.prov: dict[T.CellRef, CellSource] = {}
         self.warnings: list[str] = []
 
@@ -189,14 +187,14 @@ class _TableReader:
             if any(h in c for c in cores if len(c) <= 40 for h in _T4_HEADER_CORES) or (
                 self.ctx == "t4" and all(c in _T4_LABEL_CORES for c in cores)
             ):
-                self.ctx, self.t4_seen = "t4", True
+                self.ctx = "t4"
                 return
             if not values:
                 return
         vals = self._vals(ti, ri, values)
         last = labels[-1][1].text if labels else ""
         if not labels and len(values) >= len(T.T4_KEYS) and not self.t4:  # only table 四 has 15 values
-            self.ctx, self.t4_seen = "t4", True
+            self.ctx = "t4"
         if self.ctx == "t4" and (not labels or L.best_match(last, _T3_ROW_LABELS) is None):
             self._t4_row(vals)
             return
@@ -310,8 +308,6 @@ class _TableReader:
         if key in self.t3:
             self.warnings.append(f"table 三: row {key} printed twice; the first is kept")
             return
-        if key == "other_processing":
-            self.t3_other_group_row = True
         self.t3_last = key
         cols = self._t3_columns(key, vals)
         self.t3[key] = {ck: self._count(T.CellRef(3, key, ck), v) for ck, v in cols.items()}
@@ -602,8 +598,9 @@ def _sections(lines: list[str]) -> tuple[list[str], dict[str, str]]:
         if "|" in ln:
             continue
         m = re.match(r"^([一二三四五六])\s*[、.．,，]\s*(.*)$", ln)
-        if m and numerals.index(m.group(1)) > last:
-            idx = numerals.index(m.group(1))
+        idx = numerals.index(m.group(1)) if m else -1
+        # headings come in order; an earlier one may come back only after a table of contents (empty sections)
+        if m and (idx > last or sections.get(T.SECTIONS[idx].key) == []):
             sec = T.SECTIONS[idx]
             rest = L.norm(m.group(2))
             labels = [L.norm(x) for x in (sec.label, *sec.aliases)]
@@ -613,7 +610,11 @@ def _sections(lines: list[str]) -> tuple[list[str], dict[str, str]]:
             if near or overlap >= 0.6:
                 last = idx
                 current = sections.setdefault(sec.key, [])
-                tail = rest[len(hit) :] if hit else ("" if len(rest) <= 40 else m.group(2))
+                raw = m.group(2).strip()
+                if hit:
+                    tail = raw[len(hit) :] if L.norm(raw[: len(hit)]) == hit else rest[len(hit) :]
+                else:
+                    tail = "" if len(rest) <= 40 else raw
                 if tail:
                     current.append(tail)
                 continue
