@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
 from lxml import etree
 
 from ogi.parse.detect import decode_html
@@ -58,6 +57,8 @@ _BLOCK = frozenset(
 _SKIP = frozenset(
     ["script", "style", "noscript", "template", "iframe", "object", "select", "option", "button", "textarea"]
 )
+_SPACES = re.compile(r"[ \t\r\f\v\xa0\u3000]+")
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
 _REPORT_TABLE = re.compile("本年新收|申请人情况|予以公开|信息内容|行政复议")
 _ANCHOR_TEXT = ("总体情况", "政府信息公开")
 
@@ -79,10 +80,15 @@ def _rows(table) -> list:
 
 
 def _span(el, name: str) -> int:
-    try:
-        return max(1, min(int(re.sub(r"\D", "", el.get(name, "1")) or 1), 1000))
-    except ValueError:
+    v = el.get(name)
+    if v is None:
         return 1
+    digits = re.sub(r"\D", "", v)
+    return max(1, min(int(digits), 1000)) if digits else 1
+
+
+def _text_content(el) -> str:
+    return "".join(el.itertext())
 
 
 class _Text:
@@ -106,9 +112,7 @@ class _Text:
             if el.tail:
                 out.append(el.tail)
             return
-        if tag == "br":
-            out.append("\n")
-        elif tag in ("td", "th"):
+        if tag in ("td", "th"):
             out.append(" ")
         block = tag in _BLOCK
         if block:
@@ -139,7 +143,9 @@ def _inner_text(el, tables: dict) -> str:
 
 
 def _cell_text(td) -> str:
-    return _inner_text(td, {})
+    """Cell text with line breaks where <br> were (``read_html`` adds them to the <br> tails)."""
+    lines = (_SPACES.sub(" ", ln).strip() for ln in _text_content(td).split("\n"))
+    return "\n".join(ln for ln in lines if ln)
 
 
 def _table(el, index: int) -> Table:
@@ -162,7 +168,7 @@ def _article(root, tables: list):
         body = root
     start = None
     for el in tables:
-        if _REPORT_TABLE.search(el.text_content()[:3000]):
+        if _REPORT_TABLE.search(_text_content(el)[:3000]):
             start = el
             break
     if start is None:
@@ -171,7 +177,7 @@ def _article(root, tables: list):
     if start is None:
         return body
     for anc in start.iterancestors():
-        text = anc.text_content()
+        text = _text_content(anc)
         if all(a in text for a in _ANCHOR_TEXT) and len(text) > 300:
             return anc
         if anc is body:
@@ -187,8 +193,8 @@ def _meta(root) -> dict:
         if name and content and name not in meta:
             meta[name] = content
     t = root.find(".//title")
-    if t is not None and t.text_content().strip():
-        meta["html_title"] = t.text_content().strip()
+    if t is not None and _text_content(t).strip():
+        meta["html_title"] = _text_content(t).strip()
     return meta
 
 
@@ -197,14 +203,18 @@ def read_html(data: bytes) -> Document:
     text = decode_html(data)
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
     try:
-        root = lxml.html.document_fromstring(text)
-    except (etree.ParserError, ValueError):
-        root = lxml.html.fromstring("<html><body></body></html>")
+        root = etree.fromstring(text, _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        root = None
+    if root is None:
+        root = etree.fromstring("<html><body></body></html>", _PARSER)
+    for br in root.iter("br"):  # so that cell texts keep their line breaks
+        br.tail = "\n" + (br.tail or "")
     all_tables = list(root.iter("table"))
     article = _article(root, all_tables)
     leaf = [el for el in article.iter("table") if _is_leaf_table(el)]
     tables = {el: _table(el, i) for i, el in enumerate(leaf)}
     meta = _meta(root)
     meta["images"] = sum(1 for _ in article.iter("img"))
-    meta["page_text"] = root.text_content() if article is not root else ""
+    meta["page_text"] = _text_content(root) if article is not root else ""
     return Document(format="html", text=_inner_text(article, tables), tables=list(tables.values()), meta=meta)
