@@ -28,6 +28,8 @@ BASE = "https://www.x.gov.cn/zwgk/ndbg/"
         ("2023年度政府信息公开工作年度报告（2024年3月发布）", 2023),
         ("2024年2月发布：XX局2023年度政府信息公开工作年度报告", 2023),
         ("XX镇2022年政府信息公开年度报告", 2022),
+        ("平潭综合实验区2023年度政府信息公开工作年...", 2023),  # cut by the listing
+        ("XX局2023年度政府信息公开…", 2023),
     ],
 )
 def test_report_year_is_the_year_reported_on(title, year):
@@ -45,6 +47,8 @@ def test_report_year_is_the_year_reported_on(title, year):
         "2023年度企业年报公示",
         "2023年政府网站工作年度报表",
         "2023年政府工作要点",
+        "关于做好2023年度政府信息公开工作年...",
+        "2023年度部门预算公开说...",
     ],
 )
 def test_things_that_are_not_reports(title):

@@ -51,6 +51,7 @@ def test_every_year_the_corpus_holds_is_found(replay, corpus_dir, tmp_path):
         assert truth_for(corpus_dir / name)["year"] == year
         assert o.published_on and o.published_on[:4] == str(year + 1)  # published the year after
         assert archive.records(o.sha256)[-1]["final_url"] == url
+        assert o.reason is None  # nothing to flag
 
 
 def test_department_report_via_its_registry_url(replay, corpus_dir, tmp_path):

@@ -228,6 +228,12 @@ def build(root):
     )
     expect["offsite"] = ("blocked", "https://www.elsewhere.cn/r.html", "host_not_allowed")
 
+    # the listing says 2023, the article itself says 2022: found, but flagged
+    n = organ("mislabel")
+    w(root, col("mislabel"), listing_html([(report(n, 2023), "m.html", "2024-01-29")]))
+    w(root, col("mislabel") + "m.html", article_html(report(n, 2022)))
+    expect["mislabel"] = ("found", col("mislabel") + "m.html", "2024-01-29")
+
     # no report for the year: a compliance finding
     n = organ("none")
     w(
@@ -327,6 +333,12 @@ def test_foreign_host_is_blocked(city):
     o = check(city, "mirror")
     assert "www.spam-mirror.com" in o.reason
     check(city, "offsite")
+
+
+def test_article_naming_another_year_is_flagged(city):
+    o = check(city, "mislabel")
+    assert "names 2022, not 2023" in o.reason
+    assert check(city, "paged").reason is None
 
 
 def test_no_report_for_the_year_is_not_published(city):

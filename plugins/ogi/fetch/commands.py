@@ -76,9 +76,8 @@ def _fetch(args: argparse.Namespace) -> int:
     else:
         rows = [["organ", "status", "published", "type", "url / reason"]]
         for o in outcomes:
-            detail = o.document_url or o.url or ""
-            if o.reason:
-                detail = f"{detail}  ({o.reason})".strip()
+            url = o.document_url or o.url or ""
+            detail = f"{url}  ({o.reason})" if url and o.reason else (url or o.reason or "")
             rows.append([o.organ_id, o.status, o.published_on or "-", o.content_type or "-", detail])
         print(_table(rows))
         counts = {

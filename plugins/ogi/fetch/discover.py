@@ -32,7 +32,7 @@ _REPORT_WORDS = re.compile(r"年度报告|年度工作报告|工作年度报告|
 _OGI_WORDS = re.compile(r"信息公开|政务公开")
 # titles about reports that are not the report itself (notices, explainers, budgets, company filings)
 _NOT_REPORT = re.compile(
-    r"解读|图解|通知|要点|决算|预算|企业年报|编制|报送|征求意见|培训|考核|评估|网站工作年度报表|网站年度报表"
+    r"解读|图解|通知|关于做好|要点|决算|预算|企业年报|编制|报送|征求意见|培训|考核|评估|网站工作年度报表|网站年度报表"
 )
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _URL_DATE = re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_")
@@ -63,9 +63,19 @@ def report_year(title: str) -> tuple[int, int] | None:
 
 
 def is_report_title(title: str) -> bool:
-    """Does this title name an annual report on open government information (not a notice about one)?"""
+    """Does this title name an annual report on open government information (not a notice about one)?
+
+    Listing links often cut long titles ("…2023年度政府信息公开工作年…"): a cut title counts when
+    what is left names 信息公开 after the year.
+    """
     t = norm(title)
-    return bool(_REPORT_WORDS.search(t)) and not _NOT_REPORT.search(t)
+    if _NOT_REPORT.search(t):
+        return False
+    if _REPORT_WORDS.search(t):
+        return True
+    if t.endswith(("...", "…", "..")) and not t.startswith("关于") and (y := report_year(t)):
+        return bool(_OGI_WORDS.search(t[y[1] :]))
+    return False
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,11 @@ def fetch_organ(
     out.sha256, out.filename, out.content_type = r.sha256, r.filename, r.kind
     out.document_url, out.source, out.fetched_at = r.final_url, doc.source, r.fetched_at
     out.title = out.title or doc.title
-    out.reason = "; ".join(doc.notes) or None
+    notes = list(doc.notes)
+    ry = discover.report_year(doc.title) if doc.title and discover.is_report_title(doc.title) else None
+    if ry and ry[0] != year:  # the listing's title and the article disagree: flag it for review
+        notes.append(f"the article's own title names {ry[0]}, not {year}: {doc.title}")
+    out.reason = "; ".join(notes) or None
     return out
 
 
