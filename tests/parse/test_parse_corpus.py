@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 
 import pytest
 from conftest import CORPUS, SHARED, corpus_reports, truth_for
-from ogi.parse import parse_path
+from ogi.parse import parse_bytes, parse_path
 from truthcompare import compare_to_truth
 
 READERS = {".pdf": "ogi.parse.pdf", ".docx": "ogi.parse.docx"}
@@ -53,3 +54,11 @@ def test_corpus_is_present_or_skipped():
     if not CORPUS.is_dir():
         pytest.skip("shared corpus absent")
     assert corpus_reports(), "corpus folder has no report with a truth file"
+
+
+@pytest.mark.parametrize("path", [p for p in corpus_reports() if p.suffix == ".html"], ids=lambda p: p.name)
+def test_corpus_page_recoded_as_gbk_without_charset_parses_the_same(path):
+    """The same real page served as GBK with its charset declaration removed."""
+    html = path.read_text("utf-8")
+    gbk = re.sub(r"charset\s*=\s*[\"']?utf-8[\"']?", "", html, flags=re.IGNORECASE).encode("gb18030")
+    assert parse_bytes(gbk).report.to_canonical() == parse_path(path).report.to_canonical()
