@@ -545,3 +545,22 @@ def test_table_of_contents_does_not_swallow_the_sections():
     pr = parse(report_html(preamble=toc + "<br>本报告所列数据统计期限为2021年1月1日至12月31日。"))
     assert pr.sections["overview"].startswith("2021年，示例市示例局") and pr.sections["problems"]
     assert pr.report.year == 2021
+
+
+def test_unknown_local_row_in_table3_is_ignored_but_a_garbled_label_is_placed_by_position():
+    html = report_html(t3=t3_html(values={"granted": ["3", "0", "0", "0", "0", "0", "3"]}))
+    extra = "<tr><td colspan='2'>其中：网上申请</td>" + "<td>9</td>" * 7 + "</tr>"
+    html = html.replace(
+        "<td colspan='2'>（二）部分公开",
+        extra.replace("<tr>", "", 1) + "</tr><tr><td colspan='2'>（二）部分公开",
+        1,
+    )
+    pr = parse(html)
+    assert pr.report.table3["granted"]["total"] == 3 and pr.report.table3["partial_grant"]["total"] == 0
+    assert any("其中：网上申请" in w and "ignored" in w for w in pr.warnings)
+    garbled = report_html(
+        t3=t3_html(labels={"denied_third_party": "4.保护■■方合法"}, values={"denied_third_party": ["6"] * 7})
+    )
+    pr = parse(garbled)
+    assert pr.report.table3["denied_third_party"]["total"] == 6
+    assert any("read as denied_third_party by position" in w for w in pr.warnings)

@@ -125,6 +125,7 @@ class _TableReader:
         self.t3_headers: list[str] = []
         self.t3_last: str | None = None
         self.t3_results_rowspan: int | None = None
+        self.t3_pending: list[tuple[str, str, list[_Val]]] = []  # (position key, label, values)
         self.t4: list[_Val] = []
         self.prov: dict[T.CellRef, CellSource] = {}
         self.warnings: list[str] = []
@@ -293,22 +294,25 @@ class _TableReader:
                 f"table 三: subtotal row {_display_label(last)!r} is not in the template; ignored"
             )
             return
+        while not labels and len(vals) > len(T.T3_COL_KEYS) and vals[0].reading.read_as == READ_BLANK:
+            vals = vals[1:]  # the blank label cell of a row whose label was lost
         if key is None:
-            key = self._next_key()
-            if key is None:
+            # an unlabelled (or unreadable) row takes the next template row, unless a later row claims it
+            pending = self._next_key()
+            if pending is None:
                 if labels:
                     self.warnings.append(f"table 三: row {_display_label(last)!r} not recognised; ignored")
                 return
-            if labels:
-                self.warnings.append(
-                    f"table 三: row {_display_label(last)!r} not recognised; read as {key} by position"
-                )
-        while not labels and len(vals) > len(T.T3_COL_KEYS) and vals[0].reading.read_as == READ_BLANK:
-            vals = vals[1:]  # the blank label cell of a row whose label was lost
+            self.t3_pending.append((pending, _display_label(last) if labels else "", vals))
+            self.t3_last = pending
+            return
         if key in self.t3:
             self.warnings.append(f"table 三: row {key} printed twice; the first is kept")
             return
         self.t3_last = key
+        self._store_t3(key, vals)
+
+    def _store_t3(self, key: str, vals: list[_Val]) -> None:
         cols = self._t3_columns(key, vals)
         self.t3[key] = {ck: self._count(T.CellRef(3, key, ck), v) for ck, v in cols.items()}
 
@@ -373,6 +377,14 @@ class _TableReader:
         return {k: self._count(T.CellRef(4, k), v) for k, v in zip(T.T4_KEYS, vals)} if self.t4 else {}
 
     def table3(self) -> dict[str, dict[str, int | None]]:
+        for key, label, vals in self.t3_pending:
+            if key in self.t3:
+                if label:
+                    self.warnings.append(f"table 三: row {label!r} is not in the template; ignored")
+                continue
+            if label:
+                self.warnings.append(f"table 三: row {label!r} not recognised; read as {key} by position")
+            self._store_t3(key, vals)
         if "other_processing" in self.t3 and any(k in self.t3 for k in _OTHER_SUBROWS):
             del self.t3["other_processing"]
             for ck in T.T3_COL_KEYS:
