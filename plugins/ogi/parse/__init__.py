@@ -23,25 +23,30 @@ def read_document(data: bytes, *, filename: str | None = None):
     from ogi.parse import detect
 
     fmt = detect.sniff_format(data, filename)
-    if fmt == detect.HTML:
-        from ogi.parse.html import read_html
+    try:
+        if fmt == detect.HTML:
+            from ogi.parse.html import read_html
 
-        return read_html(data)
-    if fmt == detect.TEXT:
-        from ogi.parse.text import read_text
+            return read_html(data)
+        if fmt == detect.TEXT:
+            from ogi.parse.text import read_text
 
-        return read_text(data)
-    if fmt == detect.PDF:
-        from ogi.parse.pdf import read_pdf
+            return read_text(data)
+        if fmt == detect.PDF:
+            from ogi.parse.pdf import read_pdf
 
-        return read_pdf(data)
-    if fmt in (detect.DOC, detect.WPS, detect.RTF):
-        from ogi.parse.convert import convert_legacy
+            return read_pdf(data)
+        if fmt in (detect.DOC, detect.WPS, detect.RTF):
+            from ogi.parse.convert import convert_legacy
 
-        data = convert_legacy(data, "." + fmt)
-    from ogi.parse.docx import read_docx
+            data = convert_legacy(data, "." + fmt)
+        from ogi.parse.docx import read_docx
 
-    return read_docx(data)
+        return read_docx(data)
+    except ImportError as e:  # a reader (or its library) is not installed
+        raise ParseError(
+            "unsupported_format", f"Reading {fmt} files is not available here ({e.name} is missing)."
+        )
 
 
 def parse_bytes(data: bytes, *, filename: str | None = None, url: str | None = None) -> ParsedReport:

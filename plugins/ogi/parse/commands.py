@@ -63,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:
         print(f"Cannot read {args.path}: {e.strerror or e}.", file=sys.stderr)
         return 2
+    except Exception as e:  # noqa: BLE001 - a parser bug: one line on stderr, never a traceback
+        print(f"{args.path}: unexpected parser error ({type(e).__name__}: {e}).", file=sys.stderr)
+        return 1
     out = json.dumps(pr.report.to_canonical(), ensure_ascii=False, indent=2) if args.json else _summary(pr)
     try:
         print(out)
