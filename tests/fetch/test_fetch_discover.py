@@ -70,6 +70,18 @@ def test_choose_item_never_takes_the_next_year():
     assert choose_item(items, 2022, ["XX局"]) is None
 
 
+def test_organ_part_of_a_title():
+    html = listing_html(
+        [
+            ("XX局政府信息公开工作年度报告（2023年）", "a", ""),
+            ("关于XX局2022年度政府信息公开工作年度报告", "b", ""),
+            ("【YY局】2021年政府信息公开年报", "c", ""),
+            ("2020年度政府信息公开工作年度报告", "d", ""),
+        ]
+    ).decode()
+    assert [i.prefix for i in parse_listing(html, BASE).items] == ["XX局", "XX局", "YY局", ""]
+
+
 def test_choose_item_prefers_the_organs_own_name_in_a_shared_column():
     names = organ_name_variants(["平潭综合实验区财政金融局"], "平潭综合实验区")
     assert "财政金融局" in names

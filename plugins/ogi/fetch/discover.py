@@ -175,6 +175,12 @@ def _script_pages(html: str, base_url: str, items: Sequence[ListingItem]) -> lis
     return out
 
 
+def _organ_part(before_year: str) -> str:
+    """The organ name a title gives before its year ("XX局关于", "XX局政府信息公开工作年度报告（")."""
+    name = re.split(r"政府信息公开|政务公开|信息公开|年度报告|年报", _PUNCT.sub("", before_year))[0]
+    return name.removeprefix("关于").removesuffix("关于")
+
+
 def parse_listing(html: str, base_url: str) -> ListingPage:
     """Report items, further pages and per-year sub-columns of one listing page."""
     doc = _parse_doc(html, base_url)
@@ -186,7 +192,7 @@ def parse_listing(html: str, base_url: str) -> ListingPage:
         if title is not None and href not in seen:
             seen.add(href)
             year, pos = report_year(title)  # type: ignore[misc]
-            prefix = _PUNCT.sub("", norm(title)[:pos]).removesuffix("关于")
+            prefix = _organ_part(norm(title)[:pos])
             published = _row_date(a, text) or url_date(href)
             page.items.append(ListingItem(title.strip(), href, year, published, prefix))
             continue

@@ -129,12 +129,8 @@ def sniff_kind(body: bytes, filename: str | None = None) -> str:
 
 
 def decode_body(body: bytes, header_charset: str | None = None) -> str:
-    """Text of a page. Bytes that are valid UTF-8 are UTF-8 whatever a header claims (GBK text is
-    practically never valid UTF-8, while servers often send a stale ``charset=gbk``)."""
-    try:
-        return body.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError:
-        pass
+    """Text of a page (``ogi.parse.detect``: valid UTF-8 wins over a stale declared charset; then the
+    header's charset, else the page's <meta charset>; then GB18030)."""
     if header_charset:
         return detect.decode_text(body, header_charset)
     return detect.decode_html(body)
