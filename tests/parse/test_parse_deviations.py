@@ -564,3 +564,26 @@ def test_unknown_local_row_in_table3_is_ignored_but_a_garbled_label_is_placed_by
     pr = parse(garbled)
     assert pr.report.table3["denied_third_party"]["total"] == 6
     assert any("read as denied_third_party by position" in w for w in pr.warnings)
+
+
+def test_text_tab_separated_rows_keep_blank_cells_and_number_runs_after_prose():
+    t3 = [line.rstrip(" |").replace(" | ", "\t") for line in report_text().split("\n") if "|" in line]
+    t3 = [
+        ln for ln in t3 if not ln.startswith(("第二十条", "信息内容", "规章", "规范性", "行政复议", "结果"))
+    ]
+    t3 = [ln.replace("1.属于国家秘密\t0\t0", "1.属于国家秘密\t2\t") for ln in t3]
+    nums = ["0", "1", "0", "0", "1"] + ["0"] * 10
+    text = "\n".join(
+        [
+            "2020年度示例市示例局政府信息公开工作年度报告",
+            "一、总体情况",
+            "正文",
+            *t3,
+            "行政复议行政诉讼",
+            *nums,
+        ]
+    )
+    r = parse_bytes(text.encode()).report
+    assert r.table3["denied_state_secret"]["natural_person"] == 2
+    assert r.table3["denied_state_secret"]["commercial_enterprise"] is None
+    assert list(r.table4.values()) == [int(n) for n in nums]

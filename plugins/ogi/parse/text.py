@@ -21,8 +21,9 @@ _RULE = re.compile(r":?-{2,}:?|")
 
 def _row(line: str) -> list[str] | None:
     """Cells of a table-like line, or None for prose."""
-    if "|" in line:
-        cells = [c.strip() for c in line.split("|")]
+    sep = "|" if "|" in line else "\t" if "\t" in line else None
+    if sep:  # explicit separators keep empty (blank) cells
+        cells = [c.strip() for c in line.split(sep)]
         if all(_RULE.fullmatch(c) for c in cells):  # a markdown rule row "|---|---|"
             return []
         if line.startswith("|") and len(cells) > 1 and not cells[0]:  # markdown "| a | b |"
@@ -51,7 +52,7 @@ def read_text(data: bytes) -> Document:
         .replace("\u3000", " ")
         .replace("\xa0", " ")
     )
-    lines = [ln.strip() for ln in text.split("\n")]
+    lines = [ln.strip(" ") for ln in text.split("\n")]  # tabs stay: they separate cells
     tables: list[Table] = []
     current: list[list[Cell]] = []
     numbers: list[str] = []  # a run of lines that each hold one number
@@ -68,9 +69,9 @@ def read_text(data: bytes) -> Document:
             current.clear()
 
     for line in lines:
-        if not line:
+        if not line.strip():
             continue
-        if _is_bare_number(line) and (current or numbers):
+        if _is_bare_number(line.strip()):
             numbers.append(line.strip())
             continue
         flush_numbers()
@@ -80,5 +81,5 @@ def read_text(data: bytes) -> Document:
         elif cells:
             current.append([Cell(c) for c in cells])
     flush_table()
-    body = "\n".join(ln for ln in lines if ln)
+    body = "\n".join(ln.strip() for ln in lines if ln.strip())
     return Document(format="text", text=body, tables=tables, meta={})
