@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from ogi.fetch.bench import article_html, listing_html
 from ogi.fetch.discover import (
@@ -127,6 +129,32 @@ def test_pagination_forms():
     assert parse_listing(f"<html><body>{links}</body></html>", BASE + "index.html").pages == [
         BASE + "index_1.html",
         BASE + "index_2.html",
+    ]
+
+
+def test_json_listing_api():
+    data = {
+        "code": 0,
+        "data": {
+            "list": [
+                {
+                    "DOCTITLE": "XX局2024年度政府信息公开工作年度报告",
+                    "DOCPUBURL": "/a/2024.html",
+                    "DOCRELTIME": "2025-01-05 10:00",
+                },
+                {
+                    "title": "XX局2023年政府信息公开年报",
+                    "url": "https://www.x.gov.cn/a/2023.html",
+                    "pubDate": "2024/01/06",
+                },
+                {"title": "关于调整办公时间的通知", "url": "/n.html"},
+            ]
+        },
+    }
+    items = parse_listing(json.dumps(data, ensure_ascii=False), BASE + "api/list?page=1").items
+    assert [(i.year, i.url, i.published_on, i.prefix) for i in items] == [
+        (2024, "https://www.x.gov.cn/a/2024.html", "2025-01-05", "XX局"),
+        (2023, "https://www.x.gov.cn/a/2023.html", "2024-01-06", "XX局"),
     ]
 
 

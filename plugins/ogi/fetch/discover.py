@@ -13,6 +13,7 @@ attachment (DOCX, PDF, DOC, WPS), since some organs post only a scan or a downlo
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -181,8 +182,45 @@ def _organ_part(before_year: str) -> str:
     return name.removeprefix("关于").removesuffix("关于")
 
 
+_JSON_TITLE = ("title", "doctitle", "articletitle", "name", "filename")
+_JSON_URL = ("url", "docpuburl", "chnldocurl", "docurl", "puburl", "link", "href")
+_JSON_DATE = ("pubdate", "docreltime", "publishtime", "pubtime", "date", "time", "createtime")
+
+
+def _json_items(data: object, base_url: str) -> list[ListingItem]:
+    """Items of a JSON listing API (portals that render their columns with scripts): every object
+    with a report-like title field and a URL field, wherever it sits in the document."""
+    out: list[ListingItem] = []
+    stack = [data]
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, list):
+            stack[:0] = node
+        elif isinstance(node, dict):
+            low = {str(k).lower(): v for k, v in node.items()}
+            title = next((low[k] for k in _JSON_TITLE if isinstance(low.get(k), str)), None)
+            url = next((low[k] for k in _JSON_URL if isinstance(low.get(k), str) and low[k].strip()), None)
+            if title and url and is_report_title(title) and (y := report_year(title)):
+                href = urljoin(base_url, url.strip())
+                date = next((_date_of(str(low[k])) for k in _JSON_DATE if low.get(k)), None)
+                out.append(
+                    ListingItem(
+                        title.strip(), href, y[0], date or url_date(href), _organ_part(norm(title)[: y[1]])
+                    )
+                )
+            else:
+                stack.extend(v for v in node.values() if isinstance(v, dict | list))
+    return out
+
+
 def parse_listing(html: str, base_url: str) -> ListingPage:
-    """Report items, further pages and per-year sub-columns of one listing page."""
+    """Report items, further pages and per-year sub-columns of one listing page (HTML, or the JSON
+    of a listing API)."""
+    if html.lstrip()[:1] in ("{", "["):
+        try:
+            return ListingPage(items=_json_items(json.loads(html), base_url))
+        except ValueError:
+            pass
     doc = _parse_doc(html, base_url)
     page = ListingPage()
     seen: set[str] = set()
