@@ -458,7 +458,7 @@ def _clean_title(t: str) -> str:
 def _title(doc: Document, head_lines: list[str]) -> str | None:
     """meta ArticleTitle, else a title line at the head of the text (joined with an organ line
     printed above it), else the <title> part that names the report."""
-    for k in ("articletitle", "og:title", "title", "dc.title"):
+    for k in ("articletitle", "og:title"):
         v = str(doc.meta.get(k) or "").strip()
         if v and ("报告" in v or "年报" in v):
             return _clean_title(v)
@@ -479,10 +479,11 @@ def _title(doc: Document, head_lines: list[str]) -> str | None:
             ):
                 ln = prev + ln  # "洪泽区人民政府" / "2023 年政府信息公开工作年度报告"
             return _clean_title(ln)
-    html_title = str(doc.meta.get("html_title") or "")
-    for part in re.split(r"\s*[_|–—]\s*|\s+-\s+", html_title):
-        if ("报告" in part or "年报" in part) and _TITLE_WORDS.search(part):
-            return _clean_title(part)
+    for k in ("title", "dc.title", "html_title"):  # document properties / <title>: often decorated
+        for part in re.split(r"\s*[_|–—]\s*|\s+-\s+", str(doc.meta.get(k) or "")):
+            part = re.sub(r"\.(?:docx?|wps|pdf)$", "", part.strip(), flags=re.IGNORECASE)
+            if ("报告" in part or "年报" in part) and _TITLE_WORDS.search(part):
+                return _clean_title(part)
     return None
 
 
