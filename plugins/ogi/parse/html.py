@@ -16,44 +16,13 @@ from lxml import etree
 from ogi.parse.detect import decode_html
 from ogi.parse.grid import Cell, Document, Table
 
-_BLOCK = frozenset(
-    [
-        "p",
-        "div",
-        "tr",
-        "li",
-        "ul",
-        "ol",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "section",
-        "article",
-        "header",
-        "footer",
-        "center",
-        "blockquote",
-        "pre",
-        "dd",
-        "dt",
-        "dl",
-        "form",
-        "hr",
-        "tbody",
-        "thead",
-        "tfoot",
-        "caption",
-        "address",
-        "figure",
-        "figcaption",
-        "main",
-        "nav",
-        "aside",
-    ]
-)
+# fmt: off
+_BLOCK = frozenset([
+    "p", "div", "tr", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header",
+    "footer", "center", "blockquote", "pre", "dd", "dt", "dl", "form", "hr", "tbody", "thead", "tfoot",
+    "caption", "address", "figure", "figcaption", "main", "nav", "aside",
+])
+# fmt: on
 _SKIP = frozenset(
     ["script", "style", "noscript", "template", "iframe", "object", "select", "option", "button", "textarea"]
 )
