@@ -222,6 +222,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             elapsed = time.perf_counter() - t0
             requests = len(portal.requests)
+            by_host: dict[str, list[float]] = {}
+            for r in portal.requests:
+                by_host.setdefault(r["host"], []).append(r["t"])
+    gaps = [b - a for ts in by_host.values() for a, b in zip(sorted(ts), sorted(ts)[1:])]
+    busiest = max(by_host.items(), key=lambda kv: len(kv[1]))
     wrong = [o.organ_id for o in outcomes if o.status != expected[o.organ_id]]
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in sorted({o.status for o in outcomes})}
     print(f"city: {args.organs} organs on {len(registry.allowed_hosts)} hosts (generated in {gen_s:.1f} s)")
@@ -232,6 +237,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"discovery+download: {elapsed:.1f} s for {requests} requests "
         f"({requests / elapsed:.1f} req/s); outcomes {counts}; mismatches vs expected: {len(wrong)}"
+    )
+    print(
+        f"politeness observed at the portal: busiest host {busiest[0]} got {len(busiest[1])} requests; "
+        f"smallest gap between request arrivals on one host {min(gaps) * 1000:.0f} ms"
     )
     print(f"target <= 60 s: {'met' if elapsed <= 60 else 'MISSED'}")
     return 0 if not wrong else 1
