@@ -270,7 +270,8 @@ def test_v2021_table2_with_single_v2019_other_row_is_mixed(schema_errors):
     values = {"other_processing": ["1", "0", "0", "0", "0", "0", "1"]}
     pr = parse(report_html(year=2023, t3=t3_html(T.V2021, values=values, other_shape=T.V2019)))
     r = pr.report
-    assert r.template_version == "v2021"
+    assert r.template_version == "v2021"  # the canonical version follows table 二 (schema)
+    assert (pr.template_version_detected, pr.template_version_expected) == ("v2019", "v2021")  # §3.5 rule 1
     assert r.table3["other_processing"]["total"] == 1
     assert not {"other_no_correction", "other_fee_unpaid", "other_other"} & set(r.table3)
     assert any("mixed template" in w for w in pr.warnings)

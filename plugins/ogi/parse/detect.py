@@ -115,11 +115,18 @@ def t2_version_votes(header_texts: list[str]) -> dict[str, int]:
     return {v: sum(1 for m in marks if norm(m) in joined) for v, marks in T.T2_VERSION_MARKERS.items()}
 
 
-def detect_version(t2_votes: dict[str, int], t3_shape: str | None, expected: str | None) -> str:
-    """The canonical template: the one whose table 二 layout is printed; else table 三's shape; else expected."""
+def _t2_vote(t2_votes: dict[str, int]) -> str | None:
     v19, v21 = t2_votes.get(T.V2019, 0), t2_votes.get(T.V2021, 0)
-    if v19 != v21:
-        return T.V2019 if v19 > v21 else T.V2021
-    if t3_shape:
-        return t3_shape
-    return expected or T.V2021
+    return None if v19 == v21 else (T.V2019 if v19 > v21 else T.V2021)
+
+
+def detect_version(t2_votes: dict[str, int], t3_shape: str | None, expected: str | None) -> str:
+    """§3.5 in priority order: table 三's shape (rowspan 22 / 逾期未按收费通知… ⇒ v2021, a single
+    （六）其他处理 row ⇒ v2019), then table 二's markers, then the version expected for the year."""
+    return t3_shape or _t2_vote(t2_votes) or expected or T.V2021
+
+
+def canonical_version(t2_votes: dict[str, int], t3_shape: str | None, expected: str | None) -> str:
+    """The canonical ``template_version`` (schema): the template whose table 二 layout is printed;
+    without table 二, the detected version."""
+    return _t2_vote(t2_votes) or detect_version(t2_votes, t3_shape, expected)

@@ -31,7 +31,7 @@ from ogi.model import (
     Report,
 )
 from ogi.parse import labels as L
-from ogi.parse.detect import detect_version, t2_version_votes
+from ogi.parse.detect import canonical_version, detect_version, t2_version_votes
 from ogi.parse.grid import Cell, Document
 
 # ---------------------------------------------------------------------------- label tables from templates
@@ -695,9 +695,7 @@ def map_document(doc: Document, *, url: str | None = None) -> ParsedReport:
     url = url or doc.meta.get("url")
     is_report = _looks_like_report(doc.text + (title or ""), sections)
     if not is_report and not any(t.rows for t in doc.tables):
-        raise ParseError(
-            "not_a_report", "The document is not a government information disclosure annual report."
-        )
+        raise ParseError("not_a_report", _NOT_A_REPORT)
     try:
         year = _year(doc.text, title, url, warnings)
     except ParseError:
@@ -718,9 +716,7 @@ def map_document(doc: Document, *, url: str | None = None) -> ParsedReport:
     table4 = reader.table4()
     if not table3:
         if not is_report:
-            raise ParseError(
-                "not_a_report", "The document is not a government information disclosure annual report."
-            )
+            raise ParseError("not_a_report", _NOT_A_REPORT)
         if doc.meta.get("images") and not _says_none(sections.get("applications")):
             raise ParseError(
                 "needs_ocr", "Table 三 was not found in the text; the tables seem to be images and need OCR."
@@ -731,11 +727,12 @@ def map_document(doc: Document, *, url: str | None = None) -> ParsedReport:
             )
         warnings.append("table 三 not printed: section 三 says there is nothing to report")
     votes = t2_version_votes(reader.t2_headers)
-    detected = detect_version(votes, reader.t3_shape(), expected)
     shape = reader.t3_shape()
-    if reader.t2 and shape and shape != detected:
+    detected = detect_version(votes, shape, expected)
+    version = canonical_version(votes, shape, expected)
+    if reader.t2 and shape and shape != version:
         warnings.append(
-            f"mixed template: table 二 is {detected} but table 三 has the {shape} （六）其他处理 shape"
+            f"mixed template: table 二 is {version} but table 三 has the {shape} （六）其他处理 shape"
         )
     if expected and detected != expected:
         warnings.append(f"template {detected} detected; a {year} report is expected to use {expected}")
@@ -744,14 +741,14 @@ def map_document(doc: Document, *, url: str | None = None) -> ParsedReport:
         warnings.append(f"table 二 not found{why}")
     if not table4:
         warnings.append("table 四 not found")
-    expected_rows = {r.key for r in T.t3_rows_for(shape or detected)}
+    expected_rows = {r.key for r in T.t3_rows_for(detected)}
     missing = [k for k in _T3_ORDER if k in expected_rows and k not in table3]
     if table3 and missing:
         warnings.append("table 三 lacks rows: " + ", ".join(missing))
     warnings = reader.warnings + warnings
     organ = _organ(title, doc.text, lines, doc.meta, warnings)
     report = Report(
-        template_version=detected,
+        template_version=version,
         year=year,
         organ=organ,
         table3=table3,
