@@ -77,7 +77,8 @@ class _Text:
         if tag == "table" and el in self.tables:
             out.append("\n")
             for row in self.tables[el].rows:
-                out.append(" | ".join(c.text.replace("\n", " ") for c in row) + "\n")
+                line = " | ".join(c.text.replace("\n", " ") for c in row)
+                out.append(line + (" |\n" if len(row) == 1 else "\n"))  # a table line always shows a pipe
             if el.tail:
                 out.append(el.tail)
             return
