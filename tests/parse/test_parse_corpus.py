@@ -62,3 +62,14 @@ def test_corpus_page_recoded_as_gbk_without_charset_parses_the_same(path):
     html = path.read_text("utf-8")
     gbk = re.sub(r"charset\s*=\s*[\"']?utf-8[\"']?", "", html, flags=re.IGNORECASE).encode("gb18030")
     assert parse_bytes(gbk).report.to_canonical() == parse_path(path).report.to_canonical()
+
+
+@pytest.mark.parametrize("path", [p for p in corpus_reports() if p.suffix == ".html"], ids=lambda p: p.name)
+def test_corpus_page_flattened_to_text_gives_the_same_tables(path):
+    """The page's own text (tables as ' | ' lines, as copied out of a browser) parses to the same tables."""
+    from ogi.parse.html import read_html
+
+    flat = read_html(path.read_bytes()).text.encode("utf-8")
+    page, text = parse_path(path).report.to_canonical(), parse_bytes(flat).report.to_canonical()
+    for key in ("table2", "table3", "table4", "year", "template_version"):
+        assert text.get(key) == page.get(key), key

@@ -550,7 +550,7 @@ def _organ(title: str | None, text: str, lines: list[str], meta: dict, warnings:
         if o:
             return o
     for ln in reversed(lines[-6:]):  # byline: "XX局" or "XX局 2021年1月20日" at the end
-        s = re.sub(_DATE + r"\s*日?", "", ln).strip()
+        s = re.sub(r"\s+", "", re.sub(_DATE + r"\s*日?", "", ln))
         if 2 <= len(s) <= 30 and re.fullmatch(r"[\u4e00-\u9fff（）()]+", s) and s.endswith(_ORGAN_SUFFIX):
             return s
     m = re.search(r"(?:发布机构|发文机关|信息来源|来源)\s*[:：]\s*([\u4e00-\u9fff]{2,30})", page)
