@@ -117,6 +117,17 @@ def build(root):
     w(root, col("late") + "2025/r23.html", article_html(report(n, 2023)))
     expect["late"] = ("found", col("late") + "2025/r23.html", "2025-06-18")
 
+    # per-year sub-columns titled like reports: the 2023 "item" is a column page listing the report
+    n = organ("yearcol")
+    w(
+        root,
+        col("yearcol"),
+        listing_html([(f"{y}年政府信息公开年报", f"./{y}/", "") for y in (2024, 2023, 2022)]),
+    )
+    w(root, col("yearcol") + "2023/", listing_html([(report(n, 2023), "t20240118_9.html", "2024-01-18")]))
+    w(root, col("yearcol") + "2023/t20240118_9.html", article_html(report(n, 2023)))
+    expect["yearcol"] = ("found", col("yearcol") + "2023/t20240118_9.html", "2024-01-18")
+
     # title variants among distractors (Y+1 first, a notice, an infographic)
     for oid, title in [
         ("fullwidth", "２０２３年政府信息公开年报"),
@@ -276,7 +287,9 @@ def check(city, oid):
     return o
 
 
-@pytest.mark.parametrize("oid", ["paged", "nextlink", "late", "fullwidth", "yearlast", "spaced", "cnyear"])
+@pytest.mark.parametrize(
+    "oid", ["paged", "nextlink", "late", "yearcol", "fullwidth", "yearlast", "spaced", "cnyear"]
+)
 def test_discovery_finds_the_right_item(city, oid):
     o = check(city, oid)
     assert (o.source, o.content_type) == ("html", "html")

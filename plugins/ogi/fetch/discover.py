@@ -433,15 +433,36 @@ class Document:
     notes: list[str] = field(default_factory=list)
 
 
-def fetch_document(client: HttpClient, article_url: str, hosts: Iterable[str]) -> Document:
+def fetch_document(
+    client: HttpClient,
+    article_url: str,
+    hosts: Iterable[str],
+    *,
+    year: int | None = None,
+    names: Sequence[str] = (),
+    _depth: int = 0,
+) -> Document:
     """Fetch an article and pick the source with complete tables: the HTML when it has at least two
-    statistics tables, else the best attachment (a named report first; DOCX > PDF > DOC > WPS)."""
+    statistics tables, else the best attachment (a named report first; DOCX > PDF > DOC > WPS).
+
+    An "article" without tables or attachments that lists the year's report (a sub-column titled
+    like a report, "2023年政府信息公开年报") is followed one level down when ``year`` is given."""
     hosts = frozenset(hosts)
     page = client.get(article_url, allowed_hosts=hosts)
     if page.kind != "html":  # the item links straight to a document
         return Document(page, "attachment", article_url, None, None)
-    art = inspect_article(page.text(), page.final_url)
+    text = page.text()
+    art = inspect_article(text, page.final_url)
     notes: list[str] = []
+    if art.data_tables == 0 and not art.attachments and year is not None and _depth == 0:
+        items = [
+            i for i in parse_listing(text, page.final_url).items if i.url not in (article_url, page.final_url)
+        ]
+        if item := choose_item(items, year, names):
+            doc = fetch_document(client, item.url, hosts, year=year, names=names, _depth=1)
+            doc.published_on = doc.published_on or item.published_on
+            doc.notes.insert(0, f"found through the column page {article_url}")
+            return doc
     if art.data_tables >= 2 or not art.attachments:
         if art.data_tables == 0:
             notes.append(f"article has no statistics tables ({art.images} images) and no attachment")

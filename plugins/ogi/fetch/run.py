@@ -52,6 +52,7 @@ def fetch_organ(
 ) -> FetchOutcome:
     """Discover and download one organ's report for ``year``; never raises for portal trouble."""
     hosts = registry.hosts_for(organ)
+    names = discover.organ_name_variants(organ.names, registry.city_name)
     out = FetchOutcome(organ.id, year, NOT_PUBLISHED)
     try:
         article_url = organ.report_urls.get(year)
@@ -63,7 +64,6 @@ def fetch_organ(
                     "registry gives no listing_urls or report_urls for this organ",
                 )
                 return out
-            names = discover.organ_name_variants(organ.names, registry.city_name)
             searched, notes = 0, []
             for listing in organ.listing_urls:
                 s = discover.search_listing(client, listing, year, names, hosts, max_pages=max_pages)
@@ -80,7 +80,8 @@ def fetch_organ(
                 )
                 return out
         out.url = article_url
-        doc = discover.fetch_document(client, article_url, hosts)
+        doc = discover.fetch_document(client, article_url, hosts, year=year, names=names)
+        out.url = doc.article_url
     except BlockedError as e:
         out.status, out.reason = BLOCKED, f"{e.reason}: {e}"
         return out
