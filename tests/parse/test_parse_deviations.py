@@ -588,3 +588,14 @@ def test_text_tab_separated_rows_keep_blank_cells_and_number_runs_after_prose():
     assert r.table3["denied_state_secret"]["natural_person"] == 2
     assert r.table3["denied_state_secret"]["commercial_enterprise"] is None
     assert list(r.table4.values()) == [int(n) for n in nums]
+
+
+def test_published_on_from_a_bare_time_field_but_not_from_other_dates():
+    header = report_html().replace(
+        '<div class="article">', '<div>时间：2022-01-26 来源：示例市示例局</div><div class="article">'
+    )
+    assert parse(header).report.published_on == "2022-01-26"
+    other = report_html().replace(
+        '<div class="article">', '<div>成文日期：2022-01-10</div><div class="article">'
+    )
+    assert parse(other).report.published_on is None

@@ -410,7 +410,11 @@ _STAT_YEAR = re.compile(
 )
 _YEAR = re.compile(r"(20\d{2})\s*年")
 _URL_DATE = re.compile(r"(?:/|\bt)(20\d{2})[-_/]?(\d{1,2})[-_/]?(\d{1,2})?(?=[/_.]|\d{0,2}[/_])")
-_PUBLISH = re.compile(r"(?:发布|发稿|公开|发文)(?:时间|日期)\s*[:：]?\s*" + _DATE)
+#: "发布时间：2021-01-20", "发布日期：", or a bare "时间：" in the page header (not 成文/统计/截止 dates)
+_PUBLISH = re.compile(
+    r"(?:(?:发布|发稿|公开|发文)(?:时间|日期)\s*[:：]?|(?<![成文统计截止印发办理])(?:时间|日期)\s*[:：])\s*"
+    + _DATE
+)
 _ORGAN_SUFFIX = (
     "人民政府办公室",
     "人民政府办公厅",
