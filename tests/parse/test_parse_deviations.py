@@ -599,3 +599,21 @@ def test_published_on_from_a_bare_time_field_but_not_from_other_dates():
         '<div class="article">', '<div>成文日期：2022-01-10</div><div class="article">'
     )
     assert parse(other).report.published_on is None
+
+
+@pytest.mark.parametrize(
+    ("lines", "title"),
+    [
+        (["示例县2019年", "政府信息公开工作年度报告"], "示例县2019年政府信息公开工作年度报告"),
+        (["正文", "2019年政府信息公开工作年度报告"], "2019年政府信息公开工作年度报告"),
+        (
+            ["示例县自然资源局", "2019 年政府信息公开工作年度报告"],
+            "示例县自然资源局2019年政府信息公开工作年度报告",
+        ),
+    ],
+)
+def test_title_printed_over_two_lines(lines, title):
+    html = report_html(
+        year=2019, title=None, preamble="<br>".join([*lines, "本报告所列数据统计期限为2019年。"])
+    )
+    assert parse(html.replace("<h1></h1>", "")).report.title == title

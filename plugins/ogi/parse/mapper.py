@@ -475,13 +475,14 @@ def _title(doc: Document, head_lines: list[str]) -> str | None:
             and not re.search("[《，。；]", ln)
             and not ln.startswith(("本报告", "根据"))
         ):
-            prev = head_lines[i - 1].strip() if i else ""
+            prev = re.sub(r"\s+", "", head_lines[i - 1]) if i else ""
             if (
-                re.match(r"^\s*(?:20\d{2}|[〇○零一二三四五六七八九]{4})\s*年", ln)
-                and prev.endswith(_ORGAN_SUFFIX)
-                and re.fullmatch(r"[\u4e00-\u9fff（）()]{2,30}", prev)
+                re.match(r"^\s*(?:20\d{2}|[〇○零一二三四五六七八九]{4}|政府信息公开|政务公开)", ln)
+                and re.fullmatch(r"[\u4e00-\u9fff（）()\d]{2,30}", prev)
+                and (prev.endswith(_ORGAN_SUFFIX) or re.search(r"\d{4}年度?$", prev))
+                and not _TITLE_WORDS.search(prev)
             ):
-                ln = prev + ln  # "洪泽区人民政府" / "2023 年政府信息公开工作年度报告"
+                ln = prev + ln  # "洪泽区人民政府" / "2023 年政府信息公开…" or "XX2019年" / "政府信息公开…"
             return _clean_title(ln)
     for k in ("title", "dc.title", "html_title"):  # document properties / <title>: often decorated
         for part in re.split(r"\s*[_|–—]\s*|\s+-\s+", str(doc.meta.get(k) or "")):
