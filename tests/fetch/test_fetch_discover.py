@@ -126,6 +126,11 @@ def test_pagination_forms():
         BASE + "index_2.shtml",
     ]
     links = '<a href="index_1.html">2</a><a href="index_2.html">3</a><a href="index_2.html">尾页</a>'
+    numbered = '<a href="?page=2">2</a><a href="?page=3">3</a><a href="https://other.gov.cn/?page=4">4</a>'
+    assert parse_listing(f"<html><body>{numbered}</body></html>", BASE).pages == [
+        BASE + "?page=2",
+        BASE + "?page=3",
+    ]
     assert parse_listing(f"<html><body>{links}</body></html>", BASE + "index.html").pages == [
         BASE + "index_1.html",
         BASE + "index_2.html",
@@ -183,8 +188,13 @@ def test_article_tables_images_and_attachments():
             ("下载", "/dl?file=/up/r.docx"),
         ],
     ).decode()
+    html = html.replace(
+        "</body>",
+        "<span onclick=\"window.open('/up/scan.wps')\">查看</span><a href=\"javascript:down('x.doc')\">x</a></body>",
+    )
     art = inspect_article(html, BASE + "a.html")
     assert art.data_tables == 0 and art.images == 2
     # a named report first, then DOCX > PDF > DOC > WPS
-    assert [a.ext for a in art.attachments] == ["pdf", "docx", "doc"]
+    assert [a.ext for a in art.attachments] == ["pdf", "docx", "doc", "doc", "wps"]
+    assert {a.url for a in art.attachments} >= {BASE + "x.doc", "https://www.x.gov.cn/up/scan.wps"}
     assert art.attachments[1].url == "https://www.x.gov.cn/up/r.docx"

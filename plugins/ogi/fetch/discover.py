@@ -236,6 +236,9 @@ def parse_listing(html: str, base_url: str) -> ListingPage:
             continue
         label = norm(text or title_attr)
         is_next = any(w in label for w in _NEXT_WORDS) or label in (">", "›", "»", ">>")
+        is_next |= (
+            label.isdigit() and 2 <= int(label) <= 500 and urlsplit(href).netloc == urlsplit(base_url).netloc
+        )
         if is_next or (re.search(r"/index_\d+\.s?html?$", href) and href.startswith(base_dir)):
             page.pages.append(href)
         elif m := _YEAR_COLUMN.match(label):
@@ -311,6 +314,11 @@ class Article:
     attachments: list[Attachment]
 
 
+_SCRIPT_URL = re.compile(
+    r"""['"]([^'"\s]+\.(?:pdf|docx?|wps))['"]""", re.IGNORECASE
+)  # window.open('…/a.pdf')
+
+
 def _attachment_ext(url: str) -> str | None:
     path = urlsplit(url).path.lower()
     for ext in ATTACHMENT_EXTS:
@@ -335,14 +343,17 @@ def inspect_article(html: str, base_url: str) -> Article:
         next(iter(re.findall(r"(?:发布(?:时间|日期)|成文日期)[:：]?\s*([\d年月日\-/.\s]{8,})", html)), "")
     )
     attachments: dict[str, Attachment] = {}
-    for node in doc.iter("a", "iframe", "embed", "object"):
+    for node in doc.iter("a", "iframe", "embed", "object", "span", "div", "button", "img"):
         raw = node.get("href") or node.get("src") or node.get("data") or ""
-        if not raw or raw.lower().startswith(("javascript:", "mailto:")):
+        script = (node.get("onclick") or "") + (raw if raw.lower().startswith("javascript:") else "")
+        if raw.lower().startswith(("javascript:", "mailto:")) or node.tag in ("span", "div", "button", "img"):
+            raw = ""
+        if not raw and not script:
             continue
         text = node.text_content().strip() if node.tag == "a" else ""
-        candidates = [raw] + [
-            urljoin(raw, v) for _, v in parse_qsl(urlsplit(raw).query) if _attachment_ext(v)
-        ]
+        candidates = [raw] if raw else []
+        candidates += [urljoin(raw, v) for _, v in parse_qsl(urlsplit(raw).query) if _attachment_ext(v)]
+        candidates += [urljoin(base_url, u) for u in _SCRIPT_URL.findall(script) if _attachment_ext(u)]
         for url in candidates:
             ext = _attachment_ext(url) or (_attachment_ext("/" + norm(text)) if url == raw and text else None)
             if ext and url not in attachments:
