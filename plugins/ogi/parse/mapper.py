@@ -665,7 +665,7 @@ def _fees(text: str) -> dict[str, Any]:
     ) or re.search(r"信息处理费[^。\d]{0,8}(\d+(?:\.\d+)?)\s*(万元|元)", t)
     if collected:
         out["fee_collected_yuan"] = yuan(*collected.groups())
-    elif re.search(r"(?:无|未|没有|不存在)(?:收取|收缴)[^。]{0,6}信息处理费", t):
+    elif re.search(r"(?:无|未|没有|不存在|不涉及)[^。，,；;]{0,8}信息处理费", t):
         out["fee_collected_yuan"] = 0
     return out
 
