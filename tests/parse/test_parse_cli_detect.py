@@ -97,7 +97,8 @@ def test_number_reading():
     read = labels.read_number
     assert (read("１，２３４").value, read("1,234.50").value) == (1234, 1234.5)
     assert (read("-3").value, read("减3").value, read("增2").value, read("−4").value) == (-3, -3, 2, -4)
-    assert read("251000元").unit == "元" and read("3.5万元").unit == "万元"
+    assert read("251000元").unit == "元" and read("3.5万元").unit == "万元" and read("0（件）").value == 0
+    assert read("1）").read_as == "text"  # an enumerator, not a value
     assert read("\xa0").read_as == "blank" and read("—").read_as == "dash" and read("无").value is None
     assert read("见说明").read_as == "text"
 

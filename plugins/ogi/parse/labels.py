@@ -159,7 +159,8 @@ class Reading:
 
 
 _DASHES = {"-", "--", "—", "——", "–", "/", "\\", "无", "null", "N/A", "n/a", "NA", "－", "―", "…", "×"}
-_NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(万元|元|件|条|个|项|次|人次|人|家|篇|份)?$")
+_UNITS = "万元|元|件|条|个|项|次|人次|人|家|篇|份"
+_NUMBER = re.compile(rf"^([+-]?)(\d+(?:\.\d+)?)(?:({_UNITS})|\(({_UNITS})\))?$")  # 5 / 5件 / 5(件)
 _SIGNED_WORD = re.compile(r"^(增加?|减少?)(\d+(?:\.\d+)?)(件|条|个|项)?$")
 
 
@@ -175,7 +176,8 @@ def read_number(text: str) -> Reading:
     t = re.sub(r"(?<=\d),(?=\d{3}(?:\D|$))", "", s)  # thousands separators
     m = _NUMBER.match(t)
     if m:
-        sign, digits, unit = m.groups()
+        sign, digits, unit, bracketed = m.groups()
+        unit = unit or bracketed
         v: int | float = float(digits) if "." in digits else int(digits)
         if sign == "-":
             v = -v
