@@ -617,3 +617,11 @@ def test_title_printed_over_two_lines(lines, title):
         year=2019, title=None, preamble="<br>".join([*lines, "本报告所列数据统计期限为2019年。"])
     )
     assert parse(html.replace("<h1></h1>", "")).report.title == title
+
+
+def test_table2_header_without_xinxineirong_first_cell():
+    t2 = t2_html(
+        values={"rules": ["9", "1", "2"]}, headers={"一": ["现行有效件数", "本年制发件数", "本年废止件数"]}
+    )
+    r = parse(report_html(t2=t2.replace("<td>信息内容</td>", "<td>项目</td>"))).report
+    assert r.table2["rules"] == {"in_force": 9, "issued": 1, "repealed": 2}

@@ -176,9 +176,17 @@ class _TableReader:
             if m:
                 self.ctx, self.t2_item, self.t2_cols = "t2", m.group(1), None
                 return
+        header_cells = [(i, c) for i, c in labels[1:]] + [(i, c) for i, c, _ in values]
         if cores and cores[0] == L.core(T.T2_HEADER_FIRST_CELL):
             self.ctx = "t2"
-            self._t2_header([(i, c) for i, c in labels[1:]] + [(i, c) for i, c, _ in values])
+            self._t2_header(header_cells)
+            return
+        if (
+            self.ctx == "t2"
+            and not values
+            and any(L.best_match(c.text, _T2_COL_LABELS) for _, c in header_cells)
+        ):
+            self._t2_header(header_cells)  # a header row whose first cell is not "信息内容"
             return
         if all(r.read_as == READ_BLANK for _, _, r in values):  # a header row, or a row of blanks
             if any(c in _T3_HEADER_CORES or "勾稽关系" in n for c, n in zip(cores, norms)):
