@@ -245,6 +245,11 @@ def build(root):
     w(root, col("mislabel") + "m.html", article_html(report(n, 2022)))
     expect["mislabel"] = ("found", col("mislabel") + "m.html", "2024-01-29")
 
+    # a listing URL answering 200 with a page that lists nothing (moved column, soft 404)
+    organ("soft404")
+    w(root, col("soft404"), listing_html([("页面不存在", "/", "")], title="404"))
+    expect["soft404"] = ("fetch_failed", None, "listing_empty")
+
     # no report for the year: a compliance finding
     n = organ("none")
     w(
@@ -352,6 +357,10 @@ def test_article_naming_another_year_is_flagged(city):
     o = check(city, "mislabel")
     assert "names 2022, not 2023" in o.reason
     assert check(city, "paged").reason is None
+
+
+def test_empty_listing_is_not_a_compliance_finding(city):
+    check(city, "soft404")
 
 
 def test_no_report_for_the_year_is_not_published(city):

@@ -1,9 +1,10 @@
 """Fetching one year's reports for a registry: one ``FetchOutcome`` per organ.
 
 Outcomes are findings, not just errors: ``not_published`` means the listing was searched and holds
-no report for the year (a compliance finding), distinct from ``fetch_failed`` (the portal could
-not be read; retry later) and ``blocked`` (the report lives on a host the registry does not allow,
-e.g. a redirect to a spam mirror).
+reports of other years but none for this one (a compliance finding), distinct from ``fetch_failed``
+(the portal could not be read, or the listing shows no reports at all, which is more likely a moved
+column than an organ that never published; retry or fix the registry) and ``blocked`` (the report
+lives on a host the registry does not allow, e.g. a redirect to a spam mirror).
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ def fetch_organ(
                     f"no report for {year} among {searched} report items on {len(out.listing_pages)} listing page(s)"
                     + (f"; {'; '.join(notes)}" if notes else "")
                 )
+                if searched == 0:  # not one report of any year: a moved column or a soft 404, not a finding
+                    out.status, out.reason = FETCH_FAILED, f"listing_empty: {out.reason}"
                 return out
         out.url = article_url
         doc = discover.fetch_document(client, article_url, hosts, year=year, names=names)
