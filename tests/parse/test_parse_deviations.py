@@ -625,3 +625,33 @@ def test_table2_header_without_xinxineirong_first_cell():
     )
     r = parse(report_html(t2=t2.replace("<td>信息内容</td>", "<td>项目</td>"))).report
     assert r.table2["rules"] == {"in_force": 9, "issued": 1, "repealed": 2}
+
+
+def test_table_rows_printed_as_text_lines_are_not_section_headings():
+    """PDF text carries table rows as lines; "二、上年结转…" must not reopen section 二."""
+    lines = [
+        "示例县2021年政府信息公开工作年度报告",
+        "一、总体情况",
+        "正文一",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "一、本年新收政府信息公开申请数量 1 0 0 0 0 0 1",
+        "二、上年结转政府信息公开申请数量 0 0 0 0 0 0 0",
+        "三、本年度办理结果 （一）予以公开 1 0 0 0 0 0 1",
+        "四、结转下年度继续办理 0 0 0 0 0 0 0",
+        "四、因政府信息公开申请行政复议、提起行政诉讼的情况",
+        "五、存在问题及改进情况",
+        "正文五",
+        "六、其他需要报告的事项",
+        "无。",
+    ]
+    text = "\n".join(lines)
+    pr = map_document(
+        Document(
+            format="pdf",
+            text=text,
+            tables=[Table(0, [[Cell("一、本年新收政府信息公开申请数量"), *[Cell("1")] * 7]])],
+        )
+    )
+    assert pr.sections["overview"] == "正文一" and pr.sections["problems"] == "正文五"
+    assert pr.sections["proactive"] == "" and "review_litigation" in pr.sections

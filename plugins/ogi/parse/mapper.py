@@ -19,6 +19,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any
 
 from ogi import templates as T
@@ -632,8 +633,9 @@ def _sections(lines: list[str]) -> tuple[list[str], dict[str, str]]:
             labels = [L.norm(x) for x in (sec.label, *sec.aliases)]
             hit = next((lab for lab in labels if rest.startswith(lab)), None)
             near = hit or any(lab in rest[:40] for lab in labels)
-            overlap = len(set(rest[:40]) & set(labels[0])) / len(set(labels[0]))
-            if near or overlap >= 0.6:
+            # reworded headings ("因政府信息公开申请行政复议…的情况") are close to a known label;
+            # table rows printed as text lines ("二、上年结转政府信息公开申请数量 0 0 …") are not
+            if near or max(SequenceMatcher(None, rest[: len(lab) + 6], lab).ratio() for lab in labels) >= 0.7:
                 last = idx
                 current = sections.setdefault(sec.key, [])
                 raw = m.group(2).strip()
