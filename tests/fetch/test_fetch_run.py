@@ -75,6 +75,23 @@ def build(root):
     w(root, col("paged") + "202401/t4.html", article_html(report(n, 2023)))
     expect["paged"] = ("found", col("paged") + "202401/t4.html", "2024-01-12")
 
+    # a listing sorted oldest first: older pages do not end the search
+    n = organ("ascending")
+    w(
+        root,
+        col("ascending"),
+        listing_html(
+            [(report(n, y), f"r{y}.html", f"{y + 1}-01-05") for y in (2019, 2020)], next_href="p2.html"
+        ),
+    )
+    w(
+        root,
+        col("ascending") + "p2.html",
+        listing_html([(report(n, y), f"r{y}.html", f"{y + 1}-01-05") for y in (2021, 2022, 2023)]),
+    )
+    w(root, col("ascending") + "r2023.html", article_html(report(n, 2023)))
+    expect["ascending"] = ("found", col("ascending") + "r2023.html", "2024-01-05")
+
     # pagination by 下一页 links to freely named pages
     n = organ("nextlink")
     w(
@@ -293,7 +310,7 @@ def check(city, oid):
 
 
 @pytest.mark.parametrize(
-    "oid", ["paged", "nextlink", "late", "yearcol", "fullwidth", "yearlast", "spaced", "cnyear"]
+    "oid", ["paged", "ascending", "nextlink", "late", "yearcol", "fullwidth", "yearlast", "spaced", "cnyear"]
 )
 def test_discovery_finds_the_right_item(city, oid):
     o = check(city, oid)

@@ -420,7 +420,8 @@ def search_listing(
             return Search(item, list(seen), len(items), notes)
         for y, col in page.year_columns.items():
             columns.setdefault(y, col)
-        if page.items and max(i.year for i in page.items) < year:
+        years = [i.year for i in page.items]
+        if years and max(years) < year and years == sorted(years, reverse=True):
             queue = [u for u in queue if u not in page.pages]  # newest first: the rest is older
         else:
             queue += [p for p in page.pages if p not in seen]
