@@ -33,20 +33,7 @@ _WS = re.compile(r"\s+")
 _NUM_ENUM = re.compile(r"^(\d{1,2})[、.,，]")
 _LEADING_ENUM = re.compile(r"^(?:\d{1,2}\.|[一二三四五六七八九十]{1,2}、|\([一二三四五六七八九十]{1,2}\))")
 _PAREN = re.compile(r"\([^()]*\)")
-_CN_DIGITS = {
-    "〇": 0,
-    "○": 0,
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+_CN_DIGITS = {ch: i for i, ch in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0}
 
 
 @lru_cache(maxsize=8192)
@@ -54,7 +41,6 @@ def norm(text: str) -> str:
     """Comparable form: NFKC (full→half width), no whitespace, no quotes, simplified, ``1、``→``1.``."""
     s = unicodedata.normalize("NFKC", text).translate(_T2S).translate(_QUOTES)
     s = _WS.sub("", s).replace("【", "[").replace("】", "]").replace("〔", "[").replace("〕", "]")
-    s = s.replace("[", "(").replace("]", ")") if s.startswith("[") else s
     return _NUM_ENUM.sub(r"\1.", s)
 
 
