@@ -167,6 +167,7 @@ class _TableReader:
     # -- the row stream
 
     def feed(self, ti: int, ri: int, row: list[Cell]) -> None:
+        row = [c for i, c in enumerate(row) if i == 0 or c is not row[i - 1]]  # a merged cell listed twice
         labels, values = _split(row)
         if not labels and not values:
             return
