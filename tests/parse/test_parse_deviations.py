@@ -655,3 +655,13 @@ def test_table_rows_printed_as_text_lines_are_not_section_headings():
     )
     assert pr.sections["overview"] == "正文一" and pr.sections["problems"] == "正文五"
     assert pr.sections["proactive"] == "" and "review_litigation" in pr.sections
+
+
+def test_organ_from_narrative_takes_the_place_suffix_the_text_gives():
+    text = report_text(organ="示例司法局").replace(
+        "一是新媒体运用缺乏。", "推进《示例市文明行为促进条例》立法。"
+    )
+    assert parse_bytes(text.encode()).report.organ == "示例市司法局"
+    assert (
+        parse_bytes(report_text(organ="示例司法局").encode()).report.organ == "示例司法局"
+    )  # nothing to add

@@ -539,12 +539,20 @@ def _organ_from_title(title: str) -> str | None:
 
 
 def _expand(candidate: str, text: str) -> str:
-    """The fuller form of a short organ name when the text spells it out (荆门司法局 → 荆门市司法局)."""
-    for i in range(2, len(candidate) - 1):
+    """The fuller form of a short organ name (荆门司法局 → 荆门市司法局): as the text spells it out, else
+    with the administrative suffix the text gives that place name (荆门 → 荆门市) inserted."""
+    splits = [(candidate[:i], candidate[i:]) for i in range(2, len(candidate) - 1)]
+    for place, body in splits:
         for p in _PLACE_SUFFIX:
-            full = candidate[:i] + p + candidate[i:]
-            if full in text:
-                return full
+            if place + p + body in text:
+                return place + p + body
+    for place, body in splits:
+        if place.endswith(_PLACE_SUFFIX) or body.startswith((*_PLACE_SUFFIX, "镇", "乡", "街道")):
+            continue
+        counts = {p: text.count(place + p) for p in _PLACE_SUFFIX}
+        best = max(counts, key=lambda p: counts[p])
+        if counts[best]:
+            return place + best + body
     return candidate
 
 
