@@ -11,7 +11,8 @@ Faults: ``faults={"/a/b.htm": ["500", "500", "ok"]}`` plays one action per reque
 
 - ``ok``: serve the file; ``NNN`` or ``NNN:S``: answer status NNN (with ``Retry-After: S``);
 - ``hang``: accept and never answer (until the server stops); ``close``: drop the connection;
-- ``endless``: 200 with a body that never ends (fast); ``drip``: 200, one byte every 0.2 s;
+- ``endless``: 200 with a body that never ends (as fast as the client reads); ``slow``: the same at
+  about 1.6 MB/s (16 KiB every 10 ms); ``drip``: 200, one byte every 0.2 s;
 - ``redirect:URL``: 302 to URL (e.g. a foreign host).
 
 Files are served with ETag / Last-Modified and answer conditional requests with 304.
@@ -104,7 +105,7 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         if action.startswith("redirect:"):
             return self._send(302, b"", {"Location": action.split(":", 1)[1]}, head)
-        if action in ("endless", "drip"):
+        if action in ("endless", "slow", "drip"):
             return self._stream(portal, action)
         status, _, retry_after = action.partition(":")
         if not status.isdigit():
@@ -122,13 +123,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         self.close_connection = True
-        chunk = b"<p>" + b"x" * 65536 + b"</p>\n" if action == "endless" else b"x"
+        chunk = b"x" if action == "drip" else b"<p>" + b"x" * 16384 + b"</p>\n"
+        pause = {"endless": 0.0, "slow": 0.01, "drip": 0.2}[action]
         deadline = time.monotonic() + _MAX_WAIT
         while not portal._stopping.is_set() and time.monotonic() < deadline:
             self.wfile.write(chunk)
             self.wfile.flush()
-            if action == "drip":
-                portal._stopping.wait(0.2)
+            if pause:
+                portal._stopping.wait(pause)
 
     def _serve_file(self, portal: Portal, host: str, path: str, head: bool) -> None:
         file = portal.resolve(host, path)

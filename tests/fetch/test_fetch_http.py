@@ -121,6 +121,23 @@ def test_politeness_delay_and_per_host_limit(site):
         assert len(starts) == 3 and min(b - a for a, b in itertools.pairwise(starts)) >= 0.14
 
 
+def test_slow_endless_body_is_cut_at_the_size_limit(site, tmp_path):
+    archive = Archive(tmp_path / "archive")
+    with (
+        serve_portal(site, faults={"/a.html": "slow"}) as portal,
+        client(portal, archive, max_bytes=100_000) as c,
+    ):
+        t = time.monotonic()
+        with pytest.raises(FetchError) as e:
+            c.get(f"http://{H}/a.html", allowed_hosts=[H])
+        assert e.value.reason == "too_large" and time.monotonic() - t < FAST.deadline
+        assert portal.hits("/a.html") == 1
+    (cut,) = [p for p in (tmp_path / "archive" / "objects").rglob("*") if p.is_file()]
+    assert cut.stat().st_size == 100_000
+    (record,) = archive.records(cut.name)
+    assert record["truncated"] is True and record["url"] == f"http://{H}/a.html"
+
+
 def test_declared_too_large_refused_without_reading(site, tmp_path):
     archive = Archive(tmp_path / "archive")
     with (
