@@ -20,9 +20,11 @@ Files are served with ETag / Last-Modified and answer conditional requests with 
 
 from __future__ import annotations
 
+import csv
 import email.utils
 import mimetypes
 import posixpath
+import shutil
 import sys
 import threading
 import time
@@ -267,6 +269,41 @@ def serve_portal(
         yield portal
     finally:
         portal.close()
+
+
+# ----------------------------------------------------------------------------- building a portal tree
+
+
+def page_path(root: Path | str, url: str) -> Path:
+    """Where the portal serves ``url`` from: ``ROOT/<host>/<path>`` (a folder URL → its index.html)."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise ValueError(f"not an absolute URL: {url!r}")
+    path = unquote(parts.path)
+    path += "index.html" if path.endswith("/") or not path else ""
+    return Path(root) / parts.hostname.lower() / path.lstrip("/")
+
+
+def write_page(root: Path | str, url: str, data: bytes | str) -> Path:
+    """Put ``data`` where the portal serves ``url``; return the file."""
+    dest = page_path(root, url)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return dest
+
+
+def populate_from_tsv(tsv: Path | str, root: Path | str) -> list[Path]:
+    """Copy files listed in a ``url<TAB>file`` table (header line ``url  file``; files relative to the
+    table, e.g. shared/corpus/portal.tsv) into a portal tree; return the written files."""
+    tsv = Path(tsv)
+    out = []
+    with open(tsv, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            dest = page_path(root, row["url"])
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(tsv.parent / row["file"], dest)
+            out.append(dest)
+    return out
 
 
 # ----------------------------------------------------------------------------- CLI

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from ogi.fetch.http import HttpPolicy
 from ogi.fetch.registry import Registry, parse_registry
+from ogi.portal import populate_from_tsv
 
 #: small timeouts and backoffs so fault tests take fractions of a second
 FAST = HttpPolicy(
@@ -41,13 +40,7 @@ def registry_yaml(organs: list[dict], hosts: list[str], *, private: bool = False
 
 def corpus_portal(corpus: Path, root: Path) -> Path:
     """Copy the corpus pages into ROOT/<host>/<path> as portal.tsv maps them (nothing else exists)."""
-    with open(corpus / "portal.tsv", encoding="utf-8") as f:
-        for row in csv.DictReader(f, delimiter="\t"):
-            u = urlsplit(row["url"])
-            path = u.path + ("index.html" if u.path.endswith("/") else "")
-            dest = root / u.hostname / path.lstrip("/")
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(corpus / row["file"], dest)
+    populate_from_tsv(corpus / "portal.tsv", root)
     return root
 
 

@@ -8,8 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from ogi.fetch.archive import Archive, ArchiveStore
-from ogi.fetch.bench import write_page
-from ogi.portal import serve_portal
+from ogi.portal import serve_portal, write_page
 
 
 def test_same_bytes_twice_is_one_body_two_records(tmp_path):

@@ -6,7 +6,8 @@ rules (per-host concurrency limit and delay). Departments share the city's host,
 townships have their own, as on real portals. Listings are paginated TRS-style, a tenth of the
 organs publish only an attachment, a few publish nothing for the year.
 
-The page writers here are also what the fetch tests build their portals with.
+The page writers here are also what the fetch tests build their portals with
+(``ogi.portal.write_page`` puts a page where the portal serves its URL).
 """
 
 from __future__ import annotations
@@ -19,19 +20,10 @@ import time
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from ogi.portal import write_page
 
 # ----------------------------------------------------------------------------- page writers
-
-
-def write_page(root: Path, url: str, data: bytes | str) -> Path:
-    """Put ``data`` where the local portal serves ``url`` (``ROOT/<host>/<path>``; folder → index.html)."""
-    parts = urlsplit(url)
-    path = parts.path + ("index.html" if parts.path.endswith("/") or not parts.path else "")
-    dest = Path(root) / parts.hostname / path.lstrip("/")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    return dest
 
 
 def _page(title: str, body: str, charset: str, head: str = "") -> bytes:
