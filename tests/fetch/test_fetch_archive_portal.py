@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from ogi.fetch.archive import Archive, ArchiveStore
-from ogi.portal import serve_portal, write_page
+from ogi.portal import page_path, populate_from_tsv, serve_portal, write_page
 
 
 def test_same_bytes_twice_is_one_body_two_records(tmp_path):
@@ -82,3 +82,16 @@ def test_portal_latency(tmp_path):
     with serve_portal(tmp_path, latency=0.2) as p:
         r = httpx.get(p.base_url + "/a", headers={"Host": "h"})
     assert r.status_code == 200 and r.elapsed.total_seconds() >= 0.2
+
+
+def test_page_path_and_tsv(tmp_path):
+    assert page_path(tmp_path, "https://WWW.A.gov.cn/col/") == tmp_path / "www.a.gov.cn" / "col" / "index.html"
+    assert page_path(tmp_path, "http://h/%E5%B9%B4%E6%8A%A5.pdf?x=1") == tmp_path / "h" / "年报.pdf"
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.html").write_text("<html>a</html>", "utf-8")
+    (tmp_path / "src" / "map.tsv").write_text("url\tfile\nhttps://h.gov.cn/x/\ta.html\n", "utf-8")
+    assert populate_from_tsv(tmp_path / "src" / "map.tsv", tmp_path / "root") == [
+        tmp_path / "root" / "h.gov.cn" / "x" / "index.html"
+    ]
+    with pytest.raises(ValueError):
+        page_path(tmp_path, "/relative")
