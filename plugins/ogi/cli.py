@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ogi.portal",
     "ogi.fetch.commands",
     "ogi.parse.commands",
+    "ogi.validate.commands",
 )
 
 

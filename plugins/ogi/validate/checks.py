@@ -16,8 +16,12 @@ from ogi.templates import V2019, V2021, CellRef
 from ogi.validate.rules import RULE_BY_ID
 
 
-def _result(rid: str, rule: str, status: str, where: str, lhs=None, rhs=None, cells=(), detail="") -> RuleResult:
-    return RuleResult(rid, rule, RULE_BY_ID[rule].severity, status, where, lhs, rhs, tuple(cells), False, detail)
+def _result(
+    rid: str, rule: str, status: str, where: str, lhs=None, rhs=None, cells=(), detail=""
+) -> RuleResult:
+    return RuleResult(
+        rid, rule, RULE_BY_ID[rule].severity, status, where, lhs, rhs, tuple(cells), False, detail
+    )
 
 
 def _decimals(v: float) -> int:
@@ -37,11 +41,21 @@ def procurement_checks(rid: str, report: Report) -> Iterator[RuleResult]:
     cells = ("t2.central_procurement.projects", "t2.central_procurement.amount")
     where = "t2.central_procurement"
     if projects is None or amount is None:
-        yield _result(rid, "T2e-S1", NOT_EVALUABLE, where, projects, amount, cells, "projects or amount is blank")
+        yield _result(
+            rid, "T2e-S1", NOT_EVALUABLE, where, projects, amount, cells, "projects or amount is blank"
+        )
     else:
         ok = (projects == 0) == (amount == 0)
-        yield _result(rid, "T2e-S1", PASSED if ok else FAILED, where, projects, amount, cells,
-                      "" if ok else f"采购项目数量 {projects} but 采购总金额 {amount}: one is 0, the other is not")
+        yield _result(
+            rid,
+            "T2e-S1",
+            PASSED if ok else FAILED,
+            where,
+            projects,
+            amount,
+            cells,
+            "" if ok else f"采购项目数量 {projects} but 采购总金额 {amount}: one is 0, the other is not",
+        )
     if not amount or not isinstance(amount, (int, float)):
         return
     unit = row.get("amount_unit")
@@ -51,11 +65,18 @@ def procurement_checks(rid: str, report: Report) -> Iterator[RuleResult]:
     inferred = "万元" if says_wan and not says_yuan else "元" if says_yuan and not says_wan else None
     if unit in ("元", "万元"):
         ok = inferred in (None, unit)
-        detail = "" if ok else f"printed unit {unit} but the value {amount} for {projects} projects suggests {inferred}"
+        detail = (
+            ""
+            if ok
+            else f"printed unit {unit} but the value {amount} for {projects} projects suggests {inferred}"
+        )
     else:
         ok = inferred is not None
-        detail = (f"no unit printed; the value suggests {inferred}" if ok else
-                  f"no unit printed and {amount} for {projects} projects fits both 元 and 万元 (ambiguous)")
+        detail = (
+            f"no unit printed; the value suggests {inferred}"
+            if ok
+            else f"no unit printed and {amount} for {projects} projects fits both 元 and 万元 (ambiguous)"
+        )
     yield _result(rid, "T2e-S2", PASSED if ok else FAILED, where, amount, unit, cells[1:], detail)
 
 
@@ -70,8 +91,16 @@ def fee_amount_checks(rid: str, report: Report) -> Iterator[RuleResult]:
         yield _result(rid, "T2-S2", NOT_EVALUABLE, where, None, None, cells, "本年收费金额 is blank")
         return
     suspicious = amount > 1e6 and _decimals(amount) <= 2
-    yield _result(rid, "T2-S2", FAILED if suspicious else PASSED, where, amount, 1e6, cells,
-                  f"{amount} 万元 is over 10⁶ and has the pattern of an amount in 元" if suspicious else "")
+    yield _result(
+        rid,
+        "T2-S2",
+        FAILED if suspicious else PASSED,
+        where,
+        amount,
+        1e6,
+        cells,
+        f"{amount} 万元 is over 10⁶ and has the pattern of an amount in 元" if suspicious else "",
+    )
 
 
 # ----------------------------------------------------------------------------- narrative (T3-S4)
@@ -80,16 +109,31 @@ _N = r"(\d[\d,]*)"
 _GAP = r"[^，。；;,\d]{0,12}?"
 #: statement pattern → (cells whose sum the stated number should equal, alternative sums accepted)
 NARRATIVE_PATTERNS: tuple[tuple[str, re.Pattern[str], tuple[tuple[CellRef, ...], ...]], ...] = (
-    ("new_received", re.compile(rf"(?:受理|收到|新收){_GAP}申请{_GAP}{_N}件"),
-     ((CellRef(3, "new_received", "total"),),
-      (CellRef(3, "new_received", "total"), CellRef(3, "carried_over", "total")))),
+    (
+        "new_received",
+        re.compile(rf"(?:受理|收到|新收|接收)[^。；;\d]{{0,30}}?申请{_GAP}{_N}件"),
+        (
+            (CellRef(3, "new_received", "total"),),
+            (CellRef(3, "new_received", "total"), CellRef(3, "carried_over", "total")),
+        ),
+    ),
     ("carried_over", re.compile(rf"上一?年度?结转{_GAP}{_N}件"), ((CellRef(3, "carried_over", "total"),),)),
-    ("carried_forward", re.compile(rf"结转(?:至|到)?下一?年度?{_GAP}{_N}件"),
-     ((CellRef(3, "carried_forward", "total"),),)),
-    ("total_processed", re.compile(rf"(?:办结|答复){_GAP}{_N}件"), ((CellRef(3, "total_processed", "total"),),)),
+    (
+        "carried_forward",
+        re.compile(rf"结转(?:至|到)?(?:下一?年度?|\d{{4}}年度?){_GAP}{_N}件"),
+        ((CellRef(3, "carried_forward", "total"),),),
+    ),
+    (
+        "total_processed",
+        re.compile(rf"(?:办结|答复){_GAP}{_N}件"),
+        ((CellRef(3, "total_processed", "total"),),),
+    ),
     ("review_total", re.compile(rf"行政复议{_GAP}{_N}(?:件|起)"), ((CellRef(4, "review_total"),),)),
-    ("litigation_total", re.compile(rf"行政诉讼{_GAP}{_N}(?:件|起)"),
-     ((CellRef(4, "lit_direct_total"), CellRef(4, "lit_after_review_total")),)),
+    (
+        "litigation_total",
+        re.compile(rf"行政诉讼{_GAP}{_N}(?:件|起)"),
+        ((CellRef(4, "lit_direct_total"), CellRef(4, "lit_after_review_total")),),
+    ),
 )
 #: sections whose prose states the yearly figures
 NARRATIVE_SECTIONS = ("overview", "applications", "review_litigation")
@@ -112,40 +156,72 @@ def narrative_checks(rid: str, parsed: ParsedReport) -> Iterator[RuleResult]:
             cells = tuple(str(c) for c in sums[0])
             values = [[report.value(c) for c in cs] for cs in sums]
             if any(v is None or not isinstance(v, (int, float)) for v in values[0]):
-                yield _result(rid, "T3-S4", NOT_EVALUABLE, where, stated, None, cells,
-                              f"“{quote}” but the table cell is blank")
+                yield _result(
+                    rid,
+                    "T3-S4",
+                    NOT_EVALUABLE,
+                    where,
+                    stated,
+                    None,
+                    cells,
+                    f"“{quote}” but the table cell is blank",
+                )
                 continue
             totals = [sum(vs) for vs in values if all(isinstance(v, (int, float)) for v in vs)]
             ok = stated in totals
-            yield _result(rid, "T3-S4", PASSED if ok else FAILED, where, stated, totals[0], cells,
-                          "" if ok else f"narrative “{quote}” states {stated}, the table has {totals[0]}")
+            yield _result(
+                rid,
+                "T3-S4",
+                PASSED if ok else FAILED,
+                where,
+                stated,
+                totals[0],
+                cells,
+                "" if ok else f"narrative “{quote}” states {stated}, the table has {totals[0]}",
+            )
 
 
-def fee_notice_checks(rid: str, report: Report, extras: dict | None) -> Iterator[RuleResult]:
+def fee_notice_checks(rid: str, report: Report, extras: dict) -> Iterator[RuleResult]:
     """T3-S5: unpaid-fee cases in table 三 need fee notices reported in section 六 (at least as many)."""
     cell = CellRef(3, "other_fee_unpaid", "total")
     unpaid = report.value(cell)
     if not isinstance(unpaid, (int, float)) or unpaid <= 0:
         return
     where, cells = "t3.other_fee_unpaid.total", (str(cell),)
-    notices = (extras or {}).get("fee_notices_count") if extras is not None else None
-    if extras is None:
-        yield _result(rid, "T3-S5", NOT_EVALUABLE, where, unpaid, None, cells, "section 六 text not available")
-    elif notices is None:
-        yield _result(rid, "T3-S5", FAILED, where, unpaid, None, cells,
-                      f"{unpaid} applications dropped for unpaid fees, but section 六 reports no fee notices")
+    notices = extras.get("fee_notices_count")
+    if notices is None:
+        yield _result(
+            rid,
+            "T3-S5",
+            FAILED,
+            where,
+            unpaid,
+            None,
+            cells,
+            f"{unpaid} applications dropped for unpaid fees, but section 六 reports no fee notices",
+        )
     else:
         ok = notices >= unpaid
-        yield _result(rid, "T3-S5", PASSED if ok else FAILED, where, unpaid, notices, cells,
-                      "" if ok else f"{unpaid} applications dropped for unpaid fees, only {notices} fee notices")
+        yield _result(
+            rid,
+            "T3-S5",
+            PASSED if ok else FAILED,
+            where,
+            unpaid,
+            notices,
+            cells,
+            "" if ok else f"{unpaid} applications dropped for unpaid fees, only {notices} fee notices",
+        )
 
 
 def report_checks(rid: str, item: Report | ParsedReport) -> list[RuleResult]:
-    """Every non-GX rule on one report (narrative rules only when the narrative is known)."""
-    parsed = item if isinstance(item, ParsedReport) else None
-    report = parsed.report if parsed else item
-    out = [*procurement_checks(rid, report), *fee_amount_checks(rid, report)]
-    if parsed is not None:
-        out += narrative_checks(rid, parsed)
-    out += fee_notice_checks(rid, report, parsed.extras if parsed else None)
-    return out
+    """Every non-GX rule on one report; T3-S4/T3-S5 only for parsed documents (they need the narrative)."""
+    if not isinstance(item, ParsedReport):
+        return [*procurement_checks(rid, item), *fee_amount_checks(rid, item)]
+    report = item.report
+    return [
+        *procurement_checks(rid, report),
+        *fee_amount_checks(rid, report),
+        *narrative_checks(rid, item),
+        *fee_notice_checks(rid, report, item.extras),
+    ]

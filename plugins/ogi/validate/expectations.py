@@ -33,7 +33,14 @@ TOLERANCE = 1e-6
 
 class MulticolumnLinearIdentity(MulticolumnMapMetricProvider):
     condition_metric_name = "multicolumn_values.linear_identity"
-    condition_domain_keys = ("batch_id", "table", "column_list", "row_condition", "condition_parser", "ignore_row_if")
+    condition_domain_keys = (
+        "batch_id",
+        "table",
+        "column_list",
+        "row_condition",
+        "condition_parser",
+        "ignore_row_if",
+    )
     condition_value_keys = ("coefficients", "comparison")
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
@@ -81,7 +88,14 @@ class ExpectLinearIdentity(MulticolumnMapExpectation):
 
 class MulticolumnNonNegative(MulticolumnMapMetricProvider):
     condition_metric_name = "multicolumn_values.non_negative"
-    condition_domain_keys = ("batch_id", "table", "column_list", "row_condition", "condition_parser", "ignore_row_if")
+    condition_domain_keys = (
+        "batch_id",
+        "table",
+        "column_list",
+        "row_condition",
+        "condition_parser",
+        "ignore_row_if",
+    )
     condition_value_keys = ("non_integer_columns",)
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)

@@ -42,69 +42,216 @@ _19 = frozenset({V2019})
 _21 = frozenset({V2021})
 
 RULES: tuple[Rule, ...] = (
-    Rule("T3-H1", ERROR, HARD, (3,), _B, GX_IDENTITY,
-         "表三每列：本年新收＋上年结转＝本年度办理结果（七）总计＋结转下年度继续办理",
-         f"{_TEMPLATE_NOTICES} 表三注“本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和”"),
-    Rule("T3-H2", ERROR, HARD, (3,), _B, GX_IDENTITY,
-         "表三每列：各办理结果（含（六）其他处理）之和＝（七）总计",
-         f"{_TEMPLATE_NOTICES} 表三“（七）总计”及（二）注“区分处理的，只计这一情形，不计其他情形”"),
-    Rule("T3-H3", ERROR, HARD, (3,), _B, GX_IDENTITY,
-         "表三每行：总计＝自然人＋法人或其他组织五列之和",
-         f"{_TEMPLATE_NOTICES} 表三“总计”列"),
-    Rule("T3-H4", ERROR, HARD, (3,), _B, GX_TYPE,
-         "表三各单元格为非负整数（申请件数）",
-         f"{_TEMPLATE_NOTICES} 表三为政府信息公开申请件数"),
-    Rule("T2-H1", ERROR, HARD, (2,), _B, GX_TYPE,
-         "表二件数为非负整数，金额为非负数",
-         f"{_TEMPLATE_NOTICES} 表二（条例第二十条第（一）（五）（六）（八）（九）项）"),
-    Rule("T2bcd-H1", ERROR, HARD, (2,), _19, GX_TYPE,
-         "表二（五）（六）（八）项：上一年项目数量、处理决定数量为非负整数（本年增/减可为负）",
-         "国办公开办函〔2019〕60号 表二；地方填报说明“减用负值表示”"),
-    Rule("T4-H1", ERROR, HARD, (4,), _B, GX_IDENTITY,
-         "表四行政复议：总计＝结果维持＋结果纠正＋其他结果＋尚未审结",
-         f"{_TEMPLATE_NOTICES} 表四“总计”"),
-    Rule("T4-H2", ERROR, HARD, (4,), _B, GX_IDENTITY,
-         "表四未经复议直接起诉：总计＝结果维持＋结果纠正＋其他结果＋尚未审结",
-         f"{_TEMPLATE_NOTICES} 表四“总计”"),
-    Rule("T4-H3", ERROR, HARD, (4,), _B, GX_IDENTITY,
-         "表四复议后起诉：总计＝结果维持＋结果纠正＋其他结果＋尚未审结",
-         f"{_TEMPLATE_NOTICES} 表四“总计”"),
-    Rule("T2a-S1", WARNING, SOFT, (2,), _19, GX_IDENTITY,
-         "表二（一）项：本年新公开数量不大于对外公开总数量",
-         "对外公开总数量为累计数（REPORT_FORMAT.md §2.6）"),
-    Rule("T2a-S2", WARNING, SOFT, (2,), _19, GX_IDENTITY,
-         "表二（一）项：本年新公开数量通常不大于本年新制作数量",
-         "经验规则：上年制作的文件可能本年公开（REPORT_FORMAT.md §2.6）"),
-    Rule("T2bcd-S1", WARNING, SOFT, (2,), _19, GX_IDENTITY,
-         "表二（五）（六）（八）项：上一年项目数量＋本年增/减不小于0",
-         "事项存量不能为负（REPORT_FORMAT.md §2.6）"),
-    Rule("T2e-S1", WARNING, SOFT, (2,), _19, PYTHON,
-         "表二（九）项：采购项目数量为0当且仅当采购总金额为0",
-         "政府集中采购项目与金额应同时为零或同时非零（REPORT_FORMAT.md §2.6）"),
-    Rule("T2e-S2", WARNING, SOFT, (2,), _19, PYTHON,
-         "表二（九）项：采购总金额单位（元/万元）应可判定且与数值量级一致",
-         "模板未规定采购总金额单位（REPORT_FORMAT.md §1.2、§2.6）"),
-    Rule("T2-S2", WARNING, SOFT, (2,), _21, PYTHON,
-         "表二（八）项：本年收费金额（万元）超过10⁶且呈元的数值特征，疑似按元填报",
-         "国办公开办函〔2021〕30号 表二表头“本年收费金额（单位：万元）”"),
-    Rule("T3-S1", WARNING, SOFT, (3,), _B, GX_IDENTITY,
-         "表三总计列：结转下年度继续办理不大于本年新收申请数",
-         "《政府信息公开条例》第三十三条答复期限（20＋20个工作日）"),
-    Rule("T3-S4", WARNING, SOFT, (3, 4), _B, PYTHON,
-         "正文所述申请、答复、结转、复议、诉讼件数与表三、表四一致",
-         "正文与表格数据一致（REPORT_FORMAT.md §2.6 T3-S4）"),
-    Rule("T3-S5", WARNING, SOFT, (3,), _21, PYTHON,
-         "表三“逾期未按收费通知要求缴纳费用”大于0时，第六部分应报告发出收费通知件数（不少于该数）",
-         "《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）"),
-    Rule("X-1", WARNING, CROSS, (3,), _B, PYTHON,
-         "本年上年结转申请数＝上年度结转下年度继续办理数（每列）",
-         "表三第二项与上年报告第四项定义一致（REPORT_FORMAT.md §2.6 X-1）"),
-    Rule("X-2", WARNING, CROSS, (2,), _21, PYTHON,
-         "现行有效件数＝上年现行有效件数＋本年制发件数－本年废止件数",
-         "表二（一）项各列定义（REPORT_FORMAT.md §2.6 X-2）"),
-    Rule("X-3", WARNING, CROSS, (2,), _19, PYTHON,
-         "2020年上一年项目数量＝2019年上一年项目数量＋2019年本年增/减",
-         "表二（五）（六）（八）项各列定义（REPORT_FORMAT.md §2.6 X-3）"),
+    Rule(
+        "T3-H1",
+        ERROR,
+        HARD,
+        (3,),
+        _B,
+        GX_IDENTITY,
+        "表三每列：本年新收＋上年结转＝本年度办理结果（七）总计＋结转下年度继续办理",
+        f"{_TEMPLATE_NOTICES} 表三注“本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和”",
+    ),
+    Rule(
+        "T3-H2",
+        ERROR,
+        HARD,
+        (3,),
+        _B,
+        GX_IDENTITY,
+        "表三每列：各办理结果（含（六）其他处理）之和＝（七）总计",
+        f"{_TEMPLATE_NOTICES} 表三“（七）总计”及（二）注“区分处理的，只计这一情形，不计其他情形”",
+    ),
+    Rule(
+        "T3-H3",
+        ERROR,
+        HARD,
+        (3,),
+        _B,
+        GX_IDENTITY,
+        "表三每行：总计＝自然人＋法人或其他组织五列之和",
+        f"{_TEMPLATE_NOTICES} 表三“总计”列",
+    ),
+    Rule(
+        "T3-H4",
+        ERROR,
+        HARD,
+        (3,),
+        _B,
+        GX_TYPE,
+        "表三各单元格为非负整数（申请件数）",
+        f"{_TEMPLATE_NOTICES} 表三为政府信息公开申请件数",
+    ),
+    Rule(
+        "T2-H1",
+        ERROR,
+        HARD,
+        (2,),
+        _B,
+        GX_TYPE,
+        "表二件数为非负整数，金额为非负数",
+        f"{_TEMPLATE_NOTICES} 表二（条例第二十条第（一）（五）（六）（八）（九）项）",
+    ),
+    Rule(
+        "T2bcd-H1",
+        ERROR,
+        HARD,
+        (2,),
+        _19,
+        GX_TYPE,
+        "表二（五）（六）（八）项：上一年项目数量、处理决定数量为非负整数（本年增/减可为负）",
+        "国办公开办函〔2019〕60号 表二；地方填报说明“减用负值表示”",
+    ),
+    Rule(
+        "T4-H1",
+        ERROR,
+        HARD,
+        (4,),
+        _B,
+        GX_IDENTITY,
+        "表四行政复议：总计＝结果维持＋结果纠正＋其他结果＋尚未审结",
+        f"{_TEMPLATE_NOTICES} 表四“总计”",
+    ),
+    Rule(
+        "T4-H2",
+        ERROR,
+        HARD,
+        (4,),
+        _B,
+        GX_IDENTITY,
+        "表四未经复议直接起诉：总计＝结果维持＋结果纠正＋其他结果＋尚未审结",
+        f"{_TEMPLATE_NOTICES} 表四“总计”",
+    ),
+    Rule(
+        "T4-H3",
+        ERROR,
+        HARD,
+        (4,),
+        _B,
+        GX_IDENTITY,
+        "表四复议后起诉：总计＝结果维持＋结果纠正＋其他结果＋尚未审结",
+        f"{_TEMPLATE_NOTICES} 表四“总计”",
+    ),
+    Rule(
+        "T2a-S1",
+        WARNING,
+        SOFT,
+        (2,),
+        _19,
+        GX_IDENTITY,
+        "表二（一）项：本年新公开数量不大于对外公开总数量",
+        "对外公开总数量为累计数（REPORT_FORMAT.md §2.6）",
+    ),
+    Rule(
+        "T2a-S2",
+        WARNING,
+        SOFT,
+        (2,),
+        _19,
+        GX_IDENTITY,
+        "表二（一）项：本年新公开数量通常不大于本年新制作数量",
+        "经验规则：上年制作的文件可能本年公开（REPORT_FORMAT.md §2.6）",
+    ),
+    Rule(
+        "T2bcd-S1",
+        WARNING,
+        SOFT,
+        (2,),
+        _19,
+        GX_IDENTITY,
+        "表二（五）（六）（八）项：上一年项目数量＋本年增/减不小于0",
+        "事项存量不能为负（REPORT_FORMAT.md §2.6）",
+    ),
+    Rule(
+        "T2e-S1",
+        WARNING,
+        SOFT,
+        (2,),
+        _19,
+        PYTHON,
+        "表二（九）项：采购项目数量为0当且仅当采购总金额为0",
+        "政府集中采购项目与金额应同时为零或同时非零（REPORT_FORMAT.md §2.6）",
+    ),
+    Rule(
+        "T2e-S2",
+        WARNING,
+        SOFT,
+        (2,),
+        _19,
+        PYTHON,
+        "表二（九）项：采购总金额单位（元/万元）应可判定且与数值量级一致",
+        "模板未规定采购总金额单位（REPORT_FORMAT.md §1.2、§2.6）",
+    ),
+    Rule(
+        "T2-S2",
+        WARNING,
+        SOFT,
+        (2,),
+        _21,
+        PYTHON,
+        "表二（八）项：本年收费金额（万元）超过10⁶且呈元的数值特征，疑似按元填报",
+        "国办公开办函〔2021〕30号 表二表头“本年收费金额（单位：万元）”",
+    ),
+    Rule(
+        "T3-S1",
+        WARNING,
+        SOFT,
+        (3,),
+        _B,
+        GX_IDENTITY,
+        "表三总计列：结转下年度继续办理不大于本年新收申请数",
+        "《政府信息公开条例》第三十三条答复期限（20＋20个工作日）",
+    ),
+    Rule(
+        "T3-S4",
+        WARNING,
+        SOFT,
+        (3, 4),
+        _B,
+        PYTHON,
+        "正文所述申请、答复、结转、复议、诉讼件数与表三、表四一致",
+        "正文与表格数据一致（REPORT_FORMAT.md §2.6 T3-S4）",
+    ),
+    Rule(
+        "T3-S5",
+        WARNING,
+        SOFT,
+        (3,),
+        _21,
+        PYTHON,
+        "表三“逾期未按收费通知要求缴纳费用”大于0时，第六部分应报告发出收费通知件数（不少于该数）",
+        "《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）",
+    ),
+    Rule(
+        "X-1",
+        WARNING,
+        CROSS,
+        (3,),
+        _B,
+        PYTHON,
+        "本年上年结转申请数＝上年度结转下年度继续办理数（每列）",
+        "表三第二项与上年报告第四项定义一致（REPORT_FORMAT.md §2.6 X-1）",
+    ),
+    Rule(
+        "X-2",
+        WARNING,
+        CROSS,
+        (2,),
+        _21,
+        PYTHON,
+        "现行有效件数＝上年现行有效件数＋本年制发件数－本年废止件数",
+        "表二（一）项各列定义（REPORT_FORMAT.md §2.6 X-2）",
+    ),
+    Rule(
+        "X-3",
+        WARNING,
+        CROSS,
+        (2,),
+        _19,
+        PYTHON,
+        "2020年上一年项目数量＝2019年上一年项目数量＋2019年本年增/减",
+        "表二（五）（六）（八）项各列定义（REPORT_FORMAT.md §2.6 X-3）",
+    ),
 )
 RULE_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
 
@@ -141,7 +288,9 @@ class Identity:
 
 
 def _eq(rule: str, where: str, lhs, rhs, totals=(), comparison: str = "==") -> Identity:
-    return Identity(rule, where, tuple((1, c) for c in lhs) + tuple((-1, c) for c in rhs), comparison, tuple(totals))
+    return Identity(
+        rule, where, tuple((1, c) for c in lhs) + tuple((-1, c) for c in rhs), comparison, tuple(totals)
+    )
 
 
 #: （六）其他处理 rows of both shapes: a report prints one shape, the other's rows are absent (0)
@@ -155,16 +304,37 @@ def _t3(row: str, col: str) -> CellRef:
 def _t3_identities() -> list[Identity]:
     out: list[Identity] = []
     for c in T.T3_COL_KEYS:
-        out.append(_eq("T3-H1", f"t3.*.{c}", [_t3("new_received", c), _t3("carried_over", c)],
-                       [_t3("total_processed", c), _t3("carried_forward", c)], [_t3("total_processed", c)]))
+        out.append(
+            _eq(
+                "T3-H1",
+                f"t3.*.{c}",
+                [_t3("new_received", c), _t3("carried_over", c)],
+                [_t3("total_processed", c), _t3("carried_forward", c)],
+                [_t3("total_processed", c)],
+            )
+        )
     for c in T.T3_COL_KEYS:
         parts = [_t3(r, c) for r in T.T3_OUTCOME_ROWS_COMMON + _OTHER_ROWS]
         out.append(_eq("T3-H2", f"t3.*.{c}", [_t3("total_processed", c)], parts, [_t3("total_processed", c)]))
     for r in T.T3_ROW_KEYS:
-        out.append(_eq("T3-H3", f"t3.{r}.*", [_t3(r, "total")], [_t3(r, c) for c in T.T3_APPLICANT_COLS],
-                       [_t3(r, "total")]))
-    out.append(_eq("T3-S1", "t3.*.total", [_t3("new_received", "total")], [_t3("carried_forward", "total")],
-                   comparison=">="))
+        out.append(
+            _eq(
+                "T3-H3",
+                f"t3.{r}.*",
+                [_t3(r, "total")],
+                [_t3(r, c) for c in T.T3_APPLICANT_COLS],
+                [_t3(r, "total")],
+            )
+        )
+    out.append(
+        _eq(
+            "T3-S1",
+            "t3.*.total",
+            [_t3("new_received", "total")],
+            [_t3("carried_forward", "total")],
+            comparison=">=",
+        )
+    )
     return out
 
 
@@ -172,7 +342,9 @@ def _t4_identities() -> list[Identity]:
     out = []
     for rule, group in zip(("T4-H1", "T4-H2", "T4-H3"), (g.key for g in T.T4_GROUPS)):
         parts, total = T.t4_group_cells(group)
-        out.append(_eq(rule, f"t4.{group}", [CellRef(4, total)], [CellRef(4, p) for p in parts], [CellRef(4, total)]))
+        out.append(
+            _eq(rule, f"t4.{group}", [CellRef(4, total)], [CellRef(4, p) for p in parts], [CellRef(4, total)])
+        )
     return out
 
 
@@ -181,16 +353,36 @@ def _t2_identities(version: str) -> list[Identity]:
         return []
     out = []
     for r in ("rules", "normdocs"):
-        out.append(_eq("T2a-S1", f"t2.{r}", [CellRef(2, r, "total_published")], [CellRef(2, r, "new_published")],
-                       comparison=">="))
-        out.append(_eq("T2a-S2", f"t2.{r}", [CellRef(2, r, "new_made")], [CellRef(2, r, "new_published")],
-                       comparison=">="))
+        out.append(
+            _eq(
+                "T2a-S1",
+                f"t2.{r}",
+                [CellRef(2, r, "total_published")],
+                [CellRef(2, r, "new_published")],
+                comparison=">=",
+            )
+        )
+        out.append(
+            _eq(
+                "T2a-S2",
+                f"t2.{r}",
+                [CellRef(2, r, "new_made")],
+                [CellRef(2, r, "new_published")],
+                comparison=">=",
+            )
+        )
     for st in T.T2_SUBTABLES[V2019]:
         if st.item in ("五", "六", "八"):
             for row in st.rows:
-                out.append(_eq("T2bcd-S1", f"t2.{row.key}",
-                               [CellRef(2, row.key, "prev_items"), CellRef(2, row.key, "change")], [],
-                               comparison=">="))
+                out.append(
+                    _eq(
+                        "T2bcd-S1",
+                        f"t2.{row.key}",
+                        [CellRef(2, row.key, "prev_items"), CellRef(2, row.key, "change")],
+                        [],
+                        comparison=">=",
+                    )
+                )
     return out
 
 

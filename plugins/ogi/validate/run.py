@@ -46,13 +46,17 @@ class ValidationRun:
     suite_success: dict[str, bool] = field(default_factory=dict)
 
     def failed(self, severity: str | None = None) -> list[RuleResult]:
-        return [r for r in self.results if r.status == FAILED and (severity is None or r.severity == severity)]
+        return [
+            r for r in self.results if r.status == FAILED and (severity is None or r.severity == severity)
+        ]
 
     def for_report(self, report_id: str) -> list[RuleResult]:
         return [r for r in self.results if r.report == report_id]
 
     def has_errors(self, report_id: str | None = None) -> bool:
-        return any(r.severity == ERROR and (report_id is None or r.report == report_id) for r in self.failed())
+        return any(
+            r.severity == ERROR and (report_id is None or r.report == report_id) for r in self.failed()
+        )
 
 
 def new_run_id() -> str:
@@ -105,7 +109,9 @@ def _quiet_gx() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def _run_gx(frames: dict[str, VersionFrame], docs_dir: Path | None, run_id: str) -> dict[str, tuple[bool, dict]]:
+def _run_gx(
+    frames: dict[str, VersionFrame], docs_dir: Path | None, run_id: str
+) -> dict[str, tuple[bool, dict]]:
     """Run the suites of each version on its frame; {suite name: (success, {(rule, where): failed ids})}."""
     if not frames:
         return {}
@@ -123,18 +129,27 @@ def _run_gx(frames: dict[str, VersionFrame], docs_dir: Path | None, run_id: str)
             DATA_DOCS_SITE,
             {
                 "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir),
+                },
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
     source = ctx.data_sources.add_pandas("ogi_reports")
     out: dict[str, tuple[bool, dict]] = {}
     for version, frame in frames.items():
-        batch_def = source.add_dataframe_asset(f"reports_{version}").add_batch_definition_whole_dataframe("batch")
+        batch_def = source.add_dataframe_asset(f"reports_{version}").add_batch_definition_whole_dataframe(
+            "batch"
+        )
         vds = []
         for severity in SEVERITIES:
             suite = ctx.suites.add(gx_suite(load_suite_dict(version, severity)))
-            vds.append(ctx.validation_definitions.add(gx.ValidationDefinition(name=suite.name, data=batch_def, suite=suite)))
+            vds.append(
+                ctx.validation_definitions.add(
+                    gx.ValidationDefinition(name=suite.name, data=batch_def, suite=suite)
+                )
+            )
         df = frame.to_pandas()
         if docs_dir is not None:
             checkpoint = ctx.checkpoints.add(
@@ -148,7 +163,9 @@ def _run_gx(frames: dict[str, VersionFrame], docs_dir: Path | None, run_id: str)
             cp = checkpoint.run(batch_parameters={"dataframe": df}, run_id=RunIdentifier(run_name=run_id))
             validations = list(cp.run_results.values())
         else:
-            validations = [vd.run(batch_parameters={"dataframe": df}, result_format=RESULT_FORMAT) for vd in vds]
+            validations = [
+                vd.run(batch_parameters={"dataframe": df}, result_format=RESULT_FORMAT) for vd in vds
+            ]
         for res in validations:
             out[res.suite_name] = (bool(res.success), _failed_ids(res))
     return out
@@ -213,24 +230,56 @@ def _identity_results(frame: VersionFrame, ident: Identity, failed: set[str]) ->
         imputed = bool(row_blank.any())
         left, right = _num(lhs[i]), _num(rhs[i])
         if row_blank[mask].all():
-            out.append(RuleResult(rid, rule.id, rule.severity, NOT_EVALUABLE, ident.where, None, None, names,
-                                  False, "all cells blank"))
+            out.append(
+                RuleResult(
+                    rid,
+                    rule.id,
+                    rule.severity,
+                    NOT_EVALUABLE,
+                    ident.where,
+                    None,
+                    None,
+                    names,
+                    False,
+                    "all cells blank",
+                )
+            )
             continue
         if rid not in failed:
-            out.append(RuleResult(rid, rule.id, rule.severity, PASSED, ident.where, left, right, names, imputed))
+            out.append(
+                RuleResult(rid, rule.id, rule.severity, PASSED, ident.where, left, right, names, imputed)
+            )
             continue
         blank_totals = [str(ident.cells[t]) for t in totals if row_blank[t]]
         if blank_totals and ident.comparison == "==":
-            detail = (f"blank_total: 总计 {', '.join(blank_totals)} is blank but the other side sums to "
-                      f"{_num(abs(lhs[i] - rhs[i]))} (incomplete table, not a wrong total)")
-            out.append(RuleResult(rid, rule.id, rule.severity, NOT_EVALUABLE, ident.where, left, right, names,
-                                  imputed, detail))
+            detail = (
+                f"blank_total: 总计 {', '.join(blank_totals)} is blank but the other side sums to "
+                f"{_num(abs(lhs[i] - rhs[i]))} (incomplete table, not a wrong total)"
+            )
+            out.append(
+                RuleResult(
+                    rid,
+                    rule.id,
+                    rule.severity,
+                    NOT_EVALUABLE,
+                    ident.where,
+                    left,
+                    right,
+                    names,
+                    imputed,
+                    detail,
+                )
+            )
             continue
         op = "=" if ident.comparison == "==" else "≥"
-        detail = (f"{' + '.join(str(c) for c in ident.lhs)} = {left} {'≠' if op == '=' else '<'} "
-                  f"{' + '.join(str(c) for c in ident.rhs) or '0'} = {right}"
-                  + (" (blanks counted as 0)" if imputed else ""))
-        out.append(RuleResult(rid, rule.id, rule.severity, FAILED, ident.where, left, right, names, imputed, detail))
+        detail = (
+            f"{' + '.join(str(c) for c in ident.lhs)} = {left} {'≠' if op == '=' else '<'} "
+            f"{' + '.join(str(c) for c in ident.rhs) or '0'} = {right}"
+            + (" (blanks counted as 0)" if imputed else "")
+        )
+        out.append(
+            RuleResult(rid, rule.id, rule.severity, FAILED, ident.where, left, right, names, imputed, detail)
+        )
     return out
 
 
@@ -254,14 +303,36 @@ def _type_results(frame: VersionFrame, chk: TypeCheck, failed: set[str]) -> list
         odd = non_numeric.get(rid, [])
         if rid not in failed and not odd:
             status = NOT_EVALUABLE if all_blank[i] else PASSED
-            out.append(RuleResult(rid, rule.id, rule.severity, status, chk.where,
-                                  detail="all cells blank" if all_blank[i] else ""))
+            out.append(
+                RuleResult(
+                    rid,
+                    rule.id,
+                    rule.severity,
+                    status,
+                    chk.where,
+                    detail="all cells blank" if all_blank[i] else "",
+                )
+            )
             continue
         cells = [chk.cells[j] for j in np.flatnonzero(bad[i])]
         values = [_num(sub[i, j]) for j in np.flatnonzero(bad[i])]
-        parts = [f"{c} = {v}" for c, v in zip(cells, values)] + [f"{c} = {raw!r} (not a number)" for c, raw in odd]
+        parts = [f"{c} = {v}" for c, v in zip(cells, values)] + [
+            f"{c} = {raw!r} (not a number)" for c, raw in odd
+        ]
         names = tuple(str(c) for c in cells) + tuple(str(c) for c, _ in odd)
         kind = "non-negative (counts: whole numbers)"
-        out.append(RuleResult(rid, rule.id, rule.severity, FAILED, chk.where, values[0] if values else None, 0,
-                              names, False, f"cells must be {kind}: " + "; ".join(parts)))
+        out.append(
+            RuleResult(
+                rid,
+                rule.id,
+                rule.severity,
+                FAILED,
+                chk.where,
+                values[0] if values else None,
+                0,
+                names,
+                False,
+                f"cells must be {kind}: " + "; ".join(parts),
+            )
+        )
     return out

@@ -45,27 +45,31 @@ def suite_dict(version: str, severity: str) -> dict[str, Any]:
     expectations = []
     for chk in type_checks(version):
         if RULE_BY_ID[chk.rule].severity == severity:
-            expectations.append({
-                "type": "expect_columns_non_negative",
-                "kwargs": {
-                    "column_list": [column_name(c) for c in chk.cells],
-                    "non_integer_columns": [column_name(c) for c in chk.money],
-                },
-                "meta": _meta(chk.rule, chk.where),
-                "severity": GX_SEVERITY[severity],
-            })
+            expectations.append(
+                {
+                    "type": "expect_columns_non_negative",
+                    "kwargs": {
+                        "column_list": [column_name(c) for c in chk.cells],
+                        "non_integer_columns": [column_name(c) for c in chk.money],
+                    },
+                    "meta": _meta(chk.rule, chk.where),
+                    "severity": GX_SEVERITY[severity],
+                }
+            )
     for ident in identities(version):
         if RULE_BY_ID[ident.rule].severity == severity:
-            expectations.append({
-                "type": "expect_linear_identity",
-                "kwargs": {
-                    "column_list": [column_name(c) for c in ident.cells],
-                    "coefficients": [k for k, _ in ident.terms],
-                    "comparison": ident.comparison,
-                },
-                "meta": _meta(ident.rule, ident.where),
-                "severity": GX_SEVERITY[severity],
-            })
+            expectations.append(
+                {
+                    "type": "expect_linear_identity",
+                    "kwargs": {
+                        "column_list": [column_name(c) for c in ident.cells],
+                        "coefficients": [k for k, _ in ident.terms],
+                        "comparison": ident.comparison,
+                    },
+                    "meta": _meta(ident.rule, ident.where),
+                    "severity": GX_SEVERITY[severity],
+                }
+            )
     return {
         "name": suite_name(version, severity),
         "expectations": expectations,
