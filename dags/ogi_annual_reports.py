@@ -1,0 +1,207 @@
+"""The yearly OGI run: registry → fetch → parse → validate → load → cross-year → summaries.
+
+Thin on purpose: only wiring and documentation live here. Every task calls a batch stage function of
+``ogi.pipeline`` (imported inside the task, so parsing this file stays in milliseconds). Tasks hand each
+other archive keys, organ ids and file paths under ``OGI_HOME`` — never parsed reports.
+
+Two DAGs come from one factory (see ``docs/operations.md``):
+
+- ``ogi_annual_reports``: 1 February (Asia/Shanghai). Departments must publish by 31 January.
+- ``ogi_annual_reports_late``: 1 April. Governments' own reports (due 31 March) and late or corrected
+  reports. Re-running a year is idempotent, so this run only changes what changed.
+
+Two DAGs rather than one ``MultipleCronTriggerTimetable``: a backfill of N past years then makes N
+runs (on the main DAG), not 2N, and each DAG's history shows one run per year.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, get_current_context, task, task_group
+from ogi.notify import OgiNotifier
+
+TZ = "Asia/Shanghai"
+POOL = "ogi_portal_requests"  # bounds concurrent fetch batches against the portals; `ogi airflow up` creates it
+
+#: warehouse tables as Assets: downstream DAGs (analyst outputs) run when a load changed them
+WAREHOUSE_ASSETS = [
+    Asset(name="ogi_warehouse.reports", uri="x-ogi://warehouse/reports"),
+    Asset(name="ogi_warehouse.facts", uri="x-ogi://warehouse/facts"),
+    Asset(name="ogi_warehouse.rule_results", uri="x-ogi://warehouse/rule_results"),
+]
+SUMMARY_ASSET = Asset(name="ogi_warehouse.summaries", uri="x-ogi://warehouse/summaries")
+
+PARAMS = {
+    "years": Param(
+        [],
+        type="array",
+        items={"type": "integer", "minimum": 2008, "maximum": 2100},
+        description="Report years to process. Empty: the year before the run's logical date.",
+    ),
+    "regions": Param(
+        [], type="array", items={"type": "string"}, description="Region ids to process. Empty: all."
+    ),
+    "organs": Param(
+        [],
+        type="array",
+        items={"type": "string"},
+        description="Organ ids (or names) to process. Empty: every organ active in the year.",
+    ),
+    "registry": Param(
+        None,
+        type=["null", "string"],
+        description="Registry YAML. Empty: $OGI_REGISTRY, else every file in include/registry/.",
+    ),
+    "force_fetch": Param(False, type="boolean", description="Download again even if the portal says 304."),
+    "force_parse": Param(False, type="boolean", description="Parse again even if a parse of the same "
+                         "bytes by the same parser version is stored."),
+    "dry_run": Param(False, type="boolean", description="Fetch, parse and validate; print what would "
+                     "change in the warehouse; load nothing."),
+    "batch_size": Param(25, type="integer", minimum=1, maximum=1000, description="Organs per mapped task."),
+    "via": Param(
+        None,
+        type=["null", "string"],
+        description="Send every request to this local portal (http://127.0.0.1:PORT), keeping Host. "
+        "Empty: $OGI_FETCH_VIA. For demos and tests only.",
+    ),
+}
+
+DOC_FETCH = """
+### discover and fetch, parse
+One mapped task per **batch** of organs of one region and year (`batch_size` Param), never one per organ:
+a 300-organ city is ~12 tasks, not 900. `fetch_batch` finds each organ's report on its portal and
+archives the raw bytes (content-addressed, sha256) before anything parses them; it runs in the
+`ogi_portal_requests` pool and retries with exponential backoff. `parse_batch` parses the archived bytes;
+the parsed JSON is stored under `OGI_HOME/parsed/<parser version>/` keyed by sha256, and a document that
+cannot be parsed is quarantined with its reason. One organ's failure never fails its batch.
+"""
+
+DOC_CHECK = """
+### validate, load, cross-year checks
+`validate_batch` runs Great Expectations once per batch (statutory identities T3-H1 …) and writes Data
+Docs under `OGI_HOME/datadocs/`. `load` writes each region-year in one transaction (skipped on a dry
+run, which prints what would change); `cross_year` compares each loaded report with the same organ's
+previous year (X-1 …).
+"""
+
+
+def _run() -> dict:
+    """The run's plan (written by ``plan``), found by the run id: tasks share keys, not payloads."""
+    from ogi import pipeline
+
+    return pipeline.load_plan(get_current_context()["dag_run"].run_id)
+
+
+def build_dag(dag_id: str, cron: str, description: str):
+    """One DAG of the yearly run, scheduled by ``cron`` in Asia/Shanghai time."""
+
+    @dag(
+        dag_id=dag_id,
+        description=description,
+        schedule=CronTriggerTimetable(cron, timezone=TZ),
+        start_date=pendulum.datetime(2020, 1, 1, tz=TZ),
+        catchup=False,
+        max_active_runs=1,
+        params=PARAMS,
+        tags=["ogi", "annual-reports", "etl"],
+        default_args={"owner": "ogi-data", "retries": 0},
+        doc_md=__doc__ + f"\n\n**This DAG:** {description}\n\n" + DOC_RUN,
+        on_failure_callback=[OgiNotifier("run_failed")],  # a no-op unless OGI_NOTIFY is set
+    )
+    def annual_reports():
+        @task
+        def plan() -> list[dict]:
+            """Report year(s) from the logical date or Params; the registry cut into organ batches."""
+            from ogi import pipeline
+
+            ctx = get_current_context()
+            dr = ctx["dag_run"]
+            when = ctx.get("logical_date") or dr.run_after  # manual runs may have no logical date
+            run = pipeline.plan_run(dict(ctx["params"]), when, run_id=dr.run_id, dag_id=dr.dag_id)
+            return run["batches"]
+
+        @task_group(group_id="collect", tooltip="fetch and parse, mapped per organ batch", doc_md=DOC_FETCH)
+        def collect(batches):
+            @task(
+                pool=POOL,
+                retries=3,
+                retry_delay=timedelta(seconds=30),
+                retry_exponential_backoff=2.0,
+                max_retry_delay=timedelta(minutes=10),
+            )
+            def fetch_batch(batch: dict) -> dict:
+                """Find and archive each organ's report; per-organ outcomes, never an exception per organ."""
+                from ogi import pipeline
+
+                return pipeline.fetch_batch(_run(), batch)
+
+            @task
+            def parse_batch(fetched: dict) -> dict:
+                """Parse archived bytes; store parsed JSON by sha + parser version; quarantine failures."""
+                from ogi import pipeline
+
+                return pipeline.parse_batch(_run(), fetched)
+
+            fetched = fetch_batch.expand(batch=batches)
+            return parse_batch.expand(fetched=fetched)
+
+        @task_group(group_id="check_and_load", tooltip="validate, load, cross-year", doc_md=DOC_CHECK)
+        def check_and_load(parsed):
+            @task
+            def validate_batch(parsed: dict) -> dict:
+                """One GX run for the batch; rule results stored beside the run; Data Docs."""
+                from ogi import pipeline
+
+                return pipeline.validate_batch(_run(), parsed)
+
+            @task(outlets=WAREHOUSE_ASSETS)
+            def load(validated: list) -> dict:
+                """One transaction per region-year (nothing on a dry run)."""
+                from ogi import pipeline
+
+                return pipeline.load(_run(), list(validated))
+
+            @task
+            def cross_year(loaded: dict) -> dict:
+                """X-1…X-3 against the same organ's previous year, from the warehouse."""
+                from ogi import pipeline
+
+                return pipeline.cross_year(_run(), loaded)
+
+            validated = validate_batch.expand(parsed=parsed)
+            loaded = load(validated)
+            return cross_year(loaded)
+
+        @task(outlets=[SUMMARY_ASSET])
+        def summarise(checked: dict) -> dict:
+            """Municipal summaries per region-year and the run summary (log + warehouse + OGI_HOME)."""
+            from ogi import pipeline
+
+            return pipeline.summarise(_run(), checked)
+
+        summarise(check_and_load(collect(plan())))
+
+    return annual_reports()
+
+
+DOC_RUN = """
+**Manual runs and re-runs** (UI "Trigger DAG w/ config" or
+`airflow dags trigger ogi_annual_reports -c '{"years": [2023], "organs": ["pingtan-gov"]}'`):
+Params choose years, regions, organs, force re-fetch / re-parse and dry run. Outputs: the warehouse
+(`OGI_WAREHOUSE_URL` or the `ogi_warehouse` connection, else `OGI_HOME/warehouse.db`), Data Docs
+(`OGI_HOME/datadocs/`), the run summary (task `summarise` log, `OGI_HOME/runs/<run id>/summary.json`).
+See docs/operations.md.
+"""
+
+annual = build_dag(
+    "ogi_annual_reports",
+    "0 6 1 2 *",
+    "After 31 January: departments' reports for the previous year.",
+)
+annual_late = build_dag(
+    "ogi_annual_reports_late",
+    "0 6 1 4 *",
+    "After 31 March: governments' own reports and late or corrected reports for the previous year.",
+)

@@ -1,0 +1,618 @@
+"""The batch stage functions the Airflow tasks call (and ``ogi demo`` / the benchmark through them).
+
+Keys in, keys out: tasks hand each other organ ids, archive keys (sha256) and paths under ``OGI_HOME``,
+never parsed reports. Every run keeps its working files in ``OGI_HOME/runs/<run id>/``:
+
+- ``plan.json``: what the run does (years, registries, flags, the organ batches), written by ``plan_run``;
+- ``results/<batch>.json``: rule results of one batch; ``items.json``: one row per organ-year with its
+  fetch / parse / validation outcome; ``summary.json``: the run summary.
+
+Parsed reports are stored once per document and parser version: ``OGI_HOME/parsed/<parser version>/
+<sha256>.json`` (``ParsedReport.to_dict()``), or ``<sha256>.error.json`` (reason, message) when the
+document is quarantined. Failures are per organ: one organ's fetch or parse failure never raises.
+
+Only the standard library and ``ogi.config`` are imported here; every stage imports its libraries
+inside the function, so the DAG file and ``ogi --help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ogi import config
+
+log = logging.getLogger(__name__)
+
+TZ = ZoneInfo("Asia/Shanghai")
+DEFAULT_BATCH_SIZE = 25
+FETCH_OK = "found"
+#: parse outcomes of a found document
+PARSED, PARTIAL, QUARANTINED = "parsed", "partial", "quarantined"
+
+
+# ----------------------------------------------------------------------------- the plan
+
+
+def report_year_for(logical_date: dt.datetime | dt.date | None) -> int:
+    """The report year a scheduled run covers: the year before its logical date, in China time.
+
+    In Airflow 3 a cron schedule has a zero-length data interval (start = end = logical date), so
+    nothing "covers" the previous year implicitly: the 1 February and 1 April runs of year Y both
+    process reports about year Y−1. A date without time is taken as a local date.
+    """
+    if logical_date is None:
+        logical_date = dt.datetime.now(tz=TZ)
+    if isinstance(logical_date, dt.datetime):
+        if logical_date.tzinfo is None:
+            logical_date = logical_date.replace(tzinfo=dt.UTC)
+        logical_date = logical_date.astimezone(TZ)
+    return logical_date.year - 1
+
+
+def run_dir(run_id: str) -> Path:
+    """Working folder of one DAG run (run ids contain ':' and '+': made file-safe)."""
+    return config.home() / "runs" / re.sub(r"[^A-Za-z0-9._-]+", "_", run_id)
+
+
+def registry_paths(param: str | None = None) -> list[Path]:
+    """The registry files of a run: the Param, else ``$OGI_REGISTRY`` (os.pathsep-separated), else
+    every ``include/registry/*.yaml``."""
+    value = param or os.environ.get("OGI_REGISTRY")
+    if value:
+        return [Path(p) for p in value.split(os.pathsep) if p]
+    return sorted(config.REGISTRY_DIR.glob("*.yaml"))
+
+
+def _region_closure(registry, wanted: Iterable[str]) -> set[str]:
+    """The regions asked for plus every region below them (a city includes its districts)."""
+    chosen = set(wanted)
+    changed = True
+    while changed:
+        changed = False
+        for r in registry.regions:
+            if r.parent in chosen and r.id not in chosen:
+                chosen.add(r.id)
+                changed = True
+    return chosen
+
+
+def make_batches(
+    registry,
+    registry_path: Path | str,
+    years: Sequence[int],
+    *,
+    regions: Sequence[str] = (),
+    organs: Sequence[str] = (),
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> list[dict[str, Any]]:
+    """Organ batches of one region and year each, at most ``batch_size`` organs: the unit of one
+    mapped task (a 300-organ city is a dozen tasks, not 900)."""
+    from ogi.fetch.run import select_organs
+
+    region_set = _region_closure(registry, regions) if regions else None
+    batches: list[dict[str, Any]] = []
+    for year in years:
+        if organs:
+            chosen = []
+            for key in organs:
+                try:
+                    chosen.append(registry.organ(key))
+                except KeyError:
+                    continue  # another registry's organ
+        else:
+            chosen = select_organs(registry, year)
+        by_region: dict[str, list[str]] = defaultdict(list)
+        for o in chosen:
+            if region_set is None or o.region in region_set:
+                by_region[o.region].append(o.id)
+        for region, ids in by_region.items():
+            for i in range(0, len(ids), batch_size):
+                batches.append(
+                    {
+                        "batch_id": f"{registry.city_id}-{year}-{region}-{i // batch_size:03d}",
+                        "registry": str(registry_path),
+                        "city": registry.city_id,
+                        "year": year,
+                        "region": region,
+                        "organs": ids[i : i + batch_size],
+                    }
+                )
+    return batches
+
+
+def plan_run(
+    params: Mapping[str, Any],
+    logical_date: dt.datetime | None,
+    *,
+    run_id: str,
+    dag_id: str | None = None,
+) -> dict[str, Any]:
+    """Decide what the run does and write ``plan.json``. Params as in the DAG (validated there)."""
+    from ogi.fetch.registry import load_registry
+
+    years = sorted({int(y) for y in params.get("years") or []}) or [report_year_for(logical_date)]
+    paths = registry_paths(params.get("registry"))
+    if not paths:
+        raise ValueError(f"no registry: set the 'registry' Param, $OGI_REGISTRY, or add {config.REGISTRY_DIR}/*.yaml")
+    batches = []
+    for path in paths:
+        batches += make_batches(
+            load_registry(path),
+            path,
+            years,
+            regions=params.get("regions") or (),
+            organs=params.get("organs") or (),
+            batch_size=int(params.get("batch_size") or DEFAULT_BATCH_SIZE),
+        )
+    plan = {
+        "run_id": run_id,
+        "dag_id": dag_id,
+        "logical_date": logical_date.isoformat() if logical_date else None,
+        "started_at": dt.datetime.now(dt.UTC).isoformat(),
+        "years": years,
+        "registries": [str(p) for p in paths],
+        "regions": list(params.get("regions") or []),
+        "organs": list(params.get("organs") or []),
+        "dry_run": bool(params.get("dry_run")),
+        "force_fetch": bool(params.get("force_fetch")),
+        "force_parse": bool(params.get("force_parse")),
+        "via": params.get("via") or os.environ.get("OGI_FETCH_VIA") or None,
+        "run_dir": str(run_dir(run_id)),
+        "batches": batches,
+    }
+    _write_json(Path(plan["run_dir"]) / "plan.json", plan)
+    log.info(
+        "plan %s: years %s, %d organ-years in %d batches%s",
+        run_id,
+        years,
+        sum(len(b["organs"]) for b in batches),
+        len(batches),
+        " (dry run)" if plan["dry_run"] else "",
+    )
+    return plan
+
+
+def load_plan(run_id: str) -> dict[str, Any]:
+    return json.loads((run_dir(run_id) / "plan.json").read_text("utf-8"))
+
+
+# ----------------------------------------------------------------------------- fetch
+
+
+def _archive(fresh: bool = False):
+    """The content-addressed archive; ``fresh`` forgets ETag/Last-Modified so everything downloads."""
+    from ogi.fetch.archive import Archive
+
+    if not fresh:
+        return Archive(config.archive_dir())
+
+    class _Fresh(Archive):
+        def validators(self, url: str) -> None:
+            return None
+
+    return _Fresh(config.archive_dir())
+
+
+def fetch_batch(run: Mapping[str, Any], batch: Mapping[str, Any]) -> dict[str, Any]:
+    """Discover and archive each organ's report of the batch's year. Raw bytes are archived before
+    anything parses them; per-organ failures are outcomes (``fetch_failed``, ``blocked``), not errors."""
+    from ogi.fetch.registry import load_registry
+    from ogi.fetch.run import fetch_reports
+
+    registry = load_registry(batch["registry"])
+    outcomes = fetch_reports(
+        registry,
+        int(batch["year"]),
+        organs=batch["organs"],
+        archive=_archive(fresh=bool(run.get("force_fetch"))),
+        via=run.get("via"),
+    )
+    items = []
+    for o in outcomes:
+        d = o.to_dict()
+        d.pop("listing_pages", None)
+        organ = registry.organ(o.organ_id)
+        d.update(organ_name=organ.name, region_id=organ.region)
+        items.append(d)
+        log.info("fetch %s/%s: %s %s", o.organ_id, o.year, o.status, o.reason or o.url or "")
+    return {**_batch_keys(batch), "items": items}
+
+
+def _batch_keys(batch: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: batch[k] for k in ("batch_id", "registry", "city", "year", "region")}
+
+
+# ----------------------------------------------------------------------------- parse
+
+
+def parsed_path(sha: str, *, error: bool = False) -> Path:
+    from ogi.parse import PARSER_VERSION
+
+    return config.home() / "parsed" / PARSER_VERSION / f"{sha}{'.error' if error else ''}.json"
+
+
+def parse_document(sha: str, *, filename: str | None, url: str | None, force: bool = False) -> dict[str, Any]:
+    """Parse one archived document (or reuse the stored parse of the same bytes by the same parser
+    version). Returns ``{"status", "path"}`` or ``{"status": "quarantined", "reason", "message"}``."""
+    from ogi.model import ParseError
+    from ogi.parse import parse_bytes
+
+    ok, bad = parsed_path(sha), parsed_path(sha, error=True)
+    if not force and ok.exists():
+        return {"status": json.loads(ok.read_text("utf-8"))["_meta"]["status"], "path": str(ok)}
+    if not force and bad.exists():
+        return {"status": QUARANTINED, **json.loads(bad.read_text("utf-8"))}
+    data = _archive().get(sha)
+    try:
+        parsed = parse_bytes(data, filename=filename, url=url)
+    except ParseError as e:
+        err = {"reason": e.reason, "message": e.message}
+        _write_json(bad, err)
+        ok.unlink(missing_ok=True)
+        return {"status": QUARANTINED, **err}
+    except Exception as e:  # a parser bug: quarantine this document, keep the batch going; not cached
+        log.exception("parser failed on %s", sha)
+        return {"status": QUARANTINED, "reason": "parser_error", "message": f"{type(e).__name__}: {e}"}
+    stored = parsed.to_dict()
+    stored["_meta"]["sections"] = parsed.sections  # not part of to_dict(); the warehouse keeps them
+    _write_json(ok, stored)
+    bad.unlink(missing_ok=True)
+    return {"status": parsed.status, "path": str(ok)}
+
+
+def parse_batch(run: Mapping[str, Any], fetched: Mapping[str, Any]) -> dict[str, Any]:
+    """Parse every found document of a fetched batch; failures are quarantined with their reason."""
+    items = []
+    for item in fetched["items"]:
+        item = dict(item)
+        if item["status"] == FETCH_OK and item.get("sha256"):
+            item["parse"] = parse_document(
+                item["sha256"],
+                filename=item.get("filename"),
+                url=item.get("document_url") or item.get("url"),
+                force=bool(run.get("force_parse")),
+            )
+            p = item["parse"]
+            log.info("parse %s/%s: %s %s", item["organ_id"], item["year"], p["status"], p.get("reason") or "")
+        items.append(item)
+    return {**_batch_keys(fetched), "items": items}
+
+
+def read_parsed(path: Path | str):
+    """A stored parse back as a ``ParsedReport`` (provenance included)."""
+    from ogi.model import CellSource, ParsedReport, Report
+    from ogi.templates import CellRef
+
+    d = json.loads(Path(path).read_text("utf-8"))
+    meta = d.pop("_meta")
+    prov = {}
+    for ref, src in meta.get("provenance", {}).items():
+        if src.get("bbox") is not None:
+            src["bbox"] = tuple(src["bbox"])
+        prov[CellRef.parse(ref)] = CellSource(**src)
+    return ParsedReport(
+        report=Report.from_canonical(d),
+        source_format=meta["source_format"],
+        template_version_detected=meta["template_version_detected"],
+        template_version_expected=meta["template_version_expected"],
+        provenance=prov,
+        warnings=list(meta.get("warnings", [])),
+        sections=dict(meta.get("sections", {})),
+        tables_present={int(k): v for k, v in meta.get("tables_present", {}).items()},
+        extras=dict(meta.get("extras", {})),
+        status=meta.get("status", PARSED),
+    )
+
+
+# ----------------------------------------------------------------------------- validate
+
+
+def _parsed_items(batch: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [i for i in batch["items"] if i.get("parse", {}).get("path")]
+
+
+def validate_batch(run: Mapping[str, Any], parsed: Mapping[str, Any]) -> dict[str, Any]:
+    """One Great Expectations run for the batch's parsed reports; results stored under the run folder,
+    Data Docs under ``OGI_HOME/datadocs/<batch>/``."""
+    from ogi.model import report_key
+
+    out = {**parsed, "results_path": None, "data_docs_index": None}
+    items = _parsed_items(parsed)
+    if not items:
+        return out
+    from ogi.validate.run import validate_batch as gx_validate
+
+    reports = {report_key(i["organ_id"], i["year"]): read_parsed(i["parse"]["path"]) for i in items}
+    vr = gx_validate(reports, data_docs_dir=config.datadocs_dir() / parsed["batch_id"])
+    path = Path(run["run_dir"]) / "results" / f"{parsed['batch_id']}.json"
+    _write_json(path, [r.to_dict() for r in vr.results])
+    failed = Counter((r.report, r.severity) for r in vr.results if r.status == "failed")
+    for item in out["items"]:
+        key = report_key(item["organ_id"], item["year"])
+        item["rules_failed"] = {"error": failed[(key, "error")], "warning": failed[(key, "warning")]}
+    out["results_path"] = str(path)
+    out["data_docs_index"] = str(vr.data_docs_index) if vr.data_docs_index else None
+    return out
+
+
+def _read_results(path: str | None) -> dict[str, list]:
+    from ogi.model import RuleResult
+
+    by_report: dict[str, list] = defaultdict(list)
+    if path:
+        for d in json.loads(Path(path).read_text("utf-8")):
+            d["cells"] = tuple(d.get("cells") or ())
+            by_report[d["report"]].append(RuleResult(**d))
+    return by_report
+
+
+# ----------------------------------------------------------------------------- load
+
+
+def _run_info(run: Mapping[str, Any]):
+    from ogi.warehouse.load import RunInfo
+
+    return RunInfo(
+        run_id=run["run_id"],
+        dag_id=run.get("dag_id"),
+        logical_date=_parse_dt(run.get("logical_date")),
+        started_at=_parse_dt(run.get("started_at")),
+    )
+
+
+def _load_item(item: Mapping[str, Any], results: Sequence) -> Any:
+    """The warehouse row set of one organ-year: a parsed report, or why there is none."""
+    from ogi.warehouse.load import LoadItem
+
+    p = item.get("parse") or {}
+    parsed = read_parsed(p["path"]) if p.get("path") else None
+    if parsed is not None:
+        reason = None
+    elif p:
+        reason = f"{p.get('reason')}: {p.get('message')}"
+    else:
+        reason = f"{item['status']}: {item.get('reason') or ''}".rstrip(": ")
+    return LoadItem(
+        organ_id=item["organ_id"],
+        year=int(item["year"]),
+        parsed=parsed,
+        source_url=item.get("document_url") or item.get("url"),
+        sha256=item.get("sha256"),
+        fetched_at=_parse_dt(item.get("fetched_at")),
+        results=tuple(results),
+        quarantine_reason=reason,
+        organ_name=item.get("organ_name"),
+        region_id=item.get("region_id") or item.get("region"),
+    )
+
+
+def load(run: Mapping[str, Any], validated: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Write every region-year of the run to the warehouse, one transaction each; on a dry run load
+    nothing and report what would change. Also writes ``items.json`` (the run's outcome table)."""
+    from ogi.model import report_key
+
+    groups: dict[tuple[str, str, int], list[tuple[dict, list]]] = defaultdict(list)
+    table = []
+    for batch in validated:
+        results = _read_results(batch.get("results_path"))
+        for item in batch["items"]:
+            key = report_key(item["organ_id"], item["year"])
+            groups[(batch["registry"], batch["region"], int(batch["year"]))].append((item, results.get(key, [])))
+            table.append(_outcome_row(item))
+    _write_json(Path(run["run_dir"]) / "items.json", table)
+
+    from ogi.fetch.registry import load_registry
+    from ogi.warehouse import db
+    from ogi.warehouse import load as wl
+
+    engine = db.get_engine()
+    db.upgrade(engine)
+    out: dict[str, Any] = {"groups": [], "report_keys": [], "dry_run": bool(run.get("dry_run"))}
+    if run.get("dry_run"):
+        out["would_change"] = would_change(engine, [i for g in groups.values() for i, _ in g])
+        for line in out["would_change"]:
+            log.info("dry run: %s", line)
+        return out
+    for registry_path in sorted({k[0] for k in groups}):
+        wl.sync_registry(engine, load_registry(registry_path))
+    info = _run_info(run)
+    for (_reg, region, year), members in sorted(groups.items()):
+        res = wl.load_batch(engine, [_load_item(i, r) for i, r in members], run=info)
+        out["groups"].append({"region": region, "year": year, "result": _jsonable(res)})
+        out["report_keys"] += [report_key(i["organ_id"], i["year"]) for i, _ in members if i.get("parse", {}).get("path")]
+        log.info("load %s %s: %s", region, year, _jsonable(res))
+    engine.dispose()
+    return out
+
+
+def would_change(engine, items: Sequence[Mapping[str, Any]]) -> list[str]:
+    """What a load of ``items`` would do, compared with the warehouse's current report versions."""
+    import sqlalchemy as sa
+
+    from ogi.warehouse.models import Report
+
+    lines = []
+    with engine.connect() as c:
+        for item in items:
+            cur = c.execute(
+                sa.select(Report.sha256, Report.status).where(
+                    Report.organ_id == item["organ_id"], Report.year == int(item["year"]), Report.is_current
+                )
+            ).first()
+            p = item.get("parse") or {}
+            new = item.get("sha256") if p.get("path") else None
+            who = f"{item['organ_id']}/{item['year']}"
+            if new is None:
+                lines.append(f"{who}: nothing to load ({_outcome_row(item)['outcome']})")
+            elif cur is None:
+                lines.append(f"{who}: new report {new[:12]}")
+            elif cur.sha256 != new:
+                lines.append(f"{who}: new version {new[:12]} supersedes {cur.sha256[:12]}")
+            else:
+                lines.append(f"{who}: unchanged")
+    return lines
+
+
+def cross_year(run: Mapping[str, Any], loaded: Mapping[str, Any]) -> dict[str, Any]:
+    """X-1…X-3 for every report this run loaded, against the same organ's previous year."""
+    if loaded.get("dry_run") or not loaded.get("report_keys"):
+        return {**loaded, "cross_year": {}}
+    from ogi.warehouse import db
+    from ogi.warehouse.load import run_cross_year
+
+    engine = db.get_engine()
+    results = run_cross_year(engine, loaded["report_keys"], run=_run_info(run))
+    engine.dispose()
+    counts = Counter(f"{r.rule}:{r.status}" for r in results)
+    log.info("cross-year: %s", dict(counts))
+    return {**loaded, "cross_year": dict(counts)}
+
+
+# ----------------------------------------------------------------------------- summaries
+
+
+def _outcome_row(item: Mapping[str, Any]) -> dict[str, Any]:
+    """One organ-year's outcome: fetch status, or the parse status of a found document."""
+    p = item.get("parse") or {}
+    outcome = p.get("status") or item["status"]
+    reason = p.get("reason") and f"{p['reason']}: {p.get('message')}" or (None if p else item.get("reason"))
+    return {
+        "organ_id": item["organ_id"],
+        "organ_name": item.get("organ_name"),
+        "region": item.get("region_id"),
+        "year": int(item["year"]),
+        "fetch": item["status"],
+        "outcome": outcome,
+        "reason": reason,
+        "sha256": item.get("sha256"),
+        "url": item.get("document_url") or item.get("url"),
+        "rules_failed": item.get("rules_failed"),
+    }
+
+
+#: outcomes that are failures of the pipeline or of the source (listed with reasons in the summary)
+FAILURE_OUTCOMES = ("fetch_failed", "blocked", QUARANTINED)
+
+
+def summarise(run: Mapping[str, Any], checked: Mapping[str, Any]) -> dict[str, Any]:
+    """Municipal summaries per region-year and the run summary: counts per outcome, failures with
+    reasons, hard-rule failures. Printed to the log and written to ``summary.json``; notifies when
+    configured (``ogi.notify``) and hard rules failed."""
+    rdir = Path(run["run_dir"])
+    rows = json.loads((rdir / "items.json").read_text("utf-8")) if (rdir / "items.json").exists() else []
+    summary: dict[str, Any] = {
+        "run_id": run["run_id"],
+        "dag_id": run.get("dag_id"),
+        "years": run["years"],
+        "dry_run": bool(run.get("dry_run")),
+        "organ_years": len(rows),
+        "outcomes": dict(Counter(r["outcome"] for r in rows)),
+        "failures": [
+            {k: r[k] for k in ("organ_id", "year", "outcome", "reason", "url")}
+            for r in rows
+            if r["outcome"] in FAILURE_OUTCOMES
+        ],
+        "hard_rule_failures": [
+            {"organ_id": r["organ_id"], "year": r["year"], "failed": r["rules_failed"]["error"]}
+            for r in rows
+            if (r.get("rules_failed") or {}).get("error")
+        ],
+        "loaded": checked.get("groups", []),
+        "cross_year": checked.get("cross_year", {}),
+        "would_change": checked.get("would_change"),
+        "warehouse": _safe_url(),
+        "data_docs": str(config.datadocs_dir()),
+        "summaries": {},
+    }
+    if not run.get("dry_run") and rows:
+        summary["summaries"] = write_municipal_summaries(run, {(r["region"], r["year"]) for r in rows})
+    summary["finished_at"] = dt.datetime.now(dt.UTC).isoformat()
+    _write_json(rdir / "summary.json", summary)
+    summary["path"] = str(rdir / "summary.json")
+    for line in format_summary(summary):
+        log.info("%s", line)
+    if summary["hard_rule_failures"]:
+        from ogi.notify import notify_hard_rule_failures
+
+        notify_hard_rule_failures(summary)
+    return {k: summary[k] for k in ("run_id", "organ_years", "outcomes", "path")}
+
+
+def write_municipal_summaries(run: Mapping[str, Any], region_years: Iterable[tuple[str, int]]) -> dict[str, str]:
+    """``ogi.warehouse.summary.municipal_summary`` per region-year, saved as JSON under the run."""
+    from ogi.warehouse import db
+    from ogi.warehouse.summary import municipal_summary
+
+    engine = db.get_engine()
+    out = {}
+    for region, year in sorted(region_years):
+        path = Path(run["run_dir"]) / "summaries" / f"{region}-{year}.json"
+        _write_json(path, municipal_summary(engine, region, year))
+        out[f"{region}/{year}"] = str(path)
+    engine.dispose()
+    return out
+
+
+def format_summary(summary: Mapping[str, Any]) -> list[str]:
+    """The run summary as lines for the task log and the console."""
+    lines = [
+        f"run {summary['run_id']}: years {summary['years']}, {summary['organ_years']} organ-years"
+        + (" (dry run: nothing loaded)" if summary.get("dry_run") else ""),
+        "outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["outcomes"].items())),
+    ]
+    for f in summary["failures"]:
+        lines.append(f"  failed {f['organ_id']}/{f['year']}: {f['outcome']}: {f['reason'] or ''}")
+    if summary["hard_rule_failures"]:
+        lines.append(f"hard-rule failures in {len(summary['hard_rule_failures'])} reports")
+    for line in summary.get("would_change") or []:
+        lines.append(f"  would: {line}")
+    lines.append(f"warehouse: {summary['warehouse']}")
+    lines.append(f"data docs: {summary['data_docs']}")
+    return lines
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), "utf-8")
+    tmp.replace(path)
+
+
+def _parse_dt(value: Any) -> dt.datetime | None:
+    if not value:
+        return None
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
+
+
+def _jsonable(obj: Any) -> Any:
+    import dataclasses
+
+    if dataclasses.is_dataclass(obj):
+        return {k: _jsonable(v) for k, v in dataclasses.asdict(obj).items()}
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    return obj if isinstance(obj, str | int | float | bool | type(None)) else str(obj)
+
+
+def _safe_url() -> str:
+    """The warehouse URL without a password (for logs and the summary)."""
+    from ogi.warehouse import db
+
+    url = db.resolve_url()
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
