@@ -114,7 +114,7 @@ def test_printed_errors_reported_with_numbers(mutation_run):
 
 
 def test_single_cell_change_fails_exactly_the_rules_involving_it(mutation_run):
-    bases, items, plan, by_report = mutation_run
+    bases, _, plan, by_report = mutation_run
     checked = 0
     for rid, (name, ref) in plan.items():
         if not rid.endswith("+1"):

@@ -304,18 +304,19 @@ def _t3(row: str, col: str) -> CellRef:
 def _t3_identities() -> list[Identity]:
     out: list[Identity] = []
     for c in T.T3_COL_KEYS:
-        out.append(
-            _eq(
-                "T3-H1",
-                f"t3.*.{c}",
-                [_t3("new_received", c), _t3("carried_over", c)],
-                [_t3("total_processed", c), _t3("carried_forward", c)],
-                [_t3("total_processed", c)],
-            )
-        )
+        cells = [
+            _t3("new_received", c),
+            _t3("carried_over", c),
+            _t3("total_processed", c),
+            _t3("carried_forward", c),
+        ]
+        # every cell of the 总计 column is a 总计: a blank there means an incomplete table
+        totals = cells if c == "total" else [_t3("total_processed", c)]
+        out.append(_eq("T3-H1", f"t3.*.{c}", cells[:2], cells[2:], totals))
     for c in T.T3_COL_KEYS:
         parts = [_t3(r, c) for r in T.T3_OUTCOME_ROWS_COMMON + _OTHER_ROWS]
-        out.append(_eq("T3-H2", f"t3.*.{c}", [_t3("total_processed", c)], parts, [_t3("total_processed", c)]))
+        totals = [_t3("total_processed", c), *parts] if c == "total" else [_t3("total_processed", c)]
+        out.append(_eq("T3-H2", f"t3.*.{c}", [_t3("total_processed", c)], parts, totals))
     for r in T.T3_ROW_KEYS:
         out.append(
             _eq(

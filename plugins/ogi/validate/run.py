@@ -253,8 +253,8 @@ def _identity_results(frame: VersionFrame, ident: Identity, failed: set[str]) ->
         blank_totals = [str(ident.cells[t]) for t in totals if row_blank[t]]
         if blank_totals and ident.comparison == "==":
             detail = (
-                f"blank_total: 总计 {', '.join(blank_totals)} is blank but the other side sums to "
-                f"{_num(abs(lhs[i] - rhs[i]))} (incomplete table, not a wrong total)"
+                f"blank_total: 总计 {', '.join(blank_totals)} blank while other cells are printed "
+                f"({left} vs {right}): an incomplete table, not a wrong total"
             )
             out.append(
                 RuleResult(
