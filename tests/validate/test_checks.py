@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 
 import pytest
-
 from ogi.model import FAILED, NOT_EVALUABLE, PASSED, ParsedReport
 from ogi.templates import V2019, V2021
 from ogi.validate import checks

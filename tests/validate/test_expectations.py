@@ -27,7 +27,6 @@ def gx_ctx():
 
 def _suite(ctx, name):
     import great_expectations as gx
-
     from ogi.validate.expectations import ExpectColumnsNonNegative, ExpectLinearIdentity
 
     suite = gx.ExpectationSuite(name)
