@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ogi.fetch.commands",
     "ogi.parse.commands",
     "ogi.validate.commands",
+    "ogi.ops",
 )
 
 
