@@ -1,0 +1,345 @@
+"""PDF reader (pdfplumber, imported lazily) → ``grid.Document``.
+
+Why it looks the way it does (ENGINEERING_NOTES.md, pdfplumber):
+- fake-bold text draws every glyph twice: ``dedupe_chars(tolerance=1)`` on every page;
+- WPS exports draw white filled rectangles behind text lines, which pdfplumber reads as ruling
+  lines: white non-stroked rectangles are dropped before table finding, and single-column
+  "tables" (framed paragraphs) stay text;
+- table finding is the expensive part: it runs only on pages that have ruling lines;
+- merged cells come out as the value in the top-left cell and nothing in covered positions:
+  covered positions are dropped and rowspan/colspan are inferred from the cell geometry;
+- tables split across pages are joined into one logical table (repeated header rows dropped, a
+  label cut in two at the page break rejoined).
+
+``Document.text`` is the page text in reading order with every table row printed as one
+``a | b | c`` line (as the HTML reader does), so narrative sections never mix with table rows.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ogi.model import ParseError
+from ogi.parse.grid import Cell, Document, Table
+
+#: the default "lines" strategy; tolerances a little wider for WPS/Word exports
+TABLE_SETTINGS: dict[str, Any] = {
+    "vertical_strategy": "lines",
+    "horizontal_strategy": "lines",
+    "snap_tolerance": 3,
+    "join_tolerance": 3,
+    "intersection_tolerance": 3,
+}
+_TOL = 2.0  # points: geometry comparisons (column edges, spans)
+_CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}]) +(?=[{_CJK}])")
+_ENUMERATED = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,2}[)）.．、]")
+_NUMBER = re.compile(r"^[\s+\-−－]?[\d０-９][\d０-９,，.．\s]*(?:万?元)?%?$")
+
+
+@dataclass
+class _Block:
+    """A table found on one page, with its placement (for reading order and page joins)."""
+
+    page: int
+    top: float
+    bottom: float
+    rows: list[list[Cell]]
+    col_edges: list[float]  # x of every vertical cell edge
+
+
+# ---------------------------------------------------------------------------- open / errors
+
+
+def _open(data: bytes):
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+        pdf.pages  # noqa: B018  (parses the page tree: raises on broken files)
+    except Exception as e:  # noqa: BLE001  (pdfplumber wraps any pdfminer error in PdfminerException)
+        cause = e.args[0] if e.args and isinstance(e.args[0], Exception) else e
+        if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)) or "password" in str(e).lower():
+            raise ParseError(
+                "encrypted", "The PDF is encrypted (password protected) and cannot be read."
+            ) from None
+        raise ParseError(
+            "corrupt", f"The PDF is corrupt or truncated and cannot be read ({type(cause).__name__})."
+        ) from None
+    if not pdf.pages:
+        pdf.close()
+        raise ParseError("corrupt", "The PDF is corrupt or truncated: it has no readable pages.")
+    return pdf
+
+
+# ---------------------------------------------------------------------------- page objects
+
+
+def _is_white(color: Any) -> bool:
+    if color is None:
+        return False
+    c = color if isinstance(color, (tuple, list)) else (color,)
+    if not c or not all(isinstance(x, (int, float)) for x in c):
+        return False
+    if len(c) == 4:  # CMYK
+        return all(x <= 0.05 for x in c)
+    return all(x >= 0.95 for x in c)
+
+
+def _keep(obj: dict) -> bool:
+    """Drop white non-stroked filled rectangles (text backings in WPS exports), keep everything else."""
+    if obj.get("object_type") != "rect":
+        return True
+    return not (obj.get("fill") and not obj.get("stroke") and _is_white(obj.get("non_stroking_color")))
+
+
+def _has_rulings(edges: list[dict]) -> bool:
+    """Cheap test before table finding: at least 3 horizontal and 2 vertical ruling edges."""
+    h = v = 0
+    for e in edges:
+        if e["orientation"] == "h":
+            h += e["x1"] - e["x0"] > 10
+        else:
+            v += e["bottom"] - e["top"] > 5
+        if h >= 3 and v >= 2:
+            return True
+    return False
+
+
+def _closing_lines(edges: list[dict]) -> list[dict]:
+    """Horizontal lines where vertical rulings end but no horizontal ruling closes them: a table cut
+    by a page break often has no bottom (or top) border on that page, and pdfplumber would drop
+    its last (first) row."""
+    hs = [e for e in edges if e["orientation"] == "h" and e["x1"] - e["x0"] > 10]
+    ends: dict[int, list[dict]] = {}
+    for e in edges:
+        if e["orientation"] == "v" and e["bottom"] - e["top"] > 5:
+            ends.setdefault(round(e["bottom"]), []).append(e)
+            ends.setdefault(round(e["top"]), []).append(e)
+    out = []
+    for y, vs in ends.items():
+        x0, x1 = min(e["x0"] for e in vs), max(e["x1"] for e in vs)
+        if len(vs) < 2 or any(
+            abs(h["top"] - y) <= _TOL and h["x0"] <= x0 + _TOL and h["x1"] >= x1 - _TOL for h in hs
+        ):
+            continue
+        out.append(
+            {"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0}
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------- cells
+
+
+def _cell_text(raw: str | None) -> str:
+    """Cell text tidied: a label printed one character per line becomes one line; the stray spaces
+    justified text leaves between CJK characters are removed."""
+    lines = [ln.strip() for ln in (raw or "").split("\n")]
+    lines = [ln for ln in lines if ln]
+    if len(lines) >= 3 and all(len(ln) <= 2 for ln in lines):
+        lines = ["".join(lines)]
+    return "\n".join(_CJK_GAP.sub("", ln) for ln in lines)
+
+
+def _count_in(edges: list[float], lo: float, hi: float) -> int:
+    return max(1, sum(1 for x in edges if lo - _TOL <= x < hi - _TOL))
+
+
+def _block(table, page_no: int) -> _Block | None:
+    """Rows of printed cells of one pdfplumber table (covered positions dropped), or None for a
+    framed paragraph (fewer than 2 columns or 2 rows)."""
+    texts = table.extract()
+    boxes = [c for row in table.rows for c in row.cells if c is not None]
+    xs = sorted({round(b[0], 1) for b in boxes})
+    tops = sorted({round(b[1], 1) for b in boxes})
+    if len(xs) < 2 or len(tops) < 2:
+        return None
+    rows: list[list[Cell]] = []
+    for row, row_text in zip(table.rows, texts):
+        cells = []
+        for box, text in zip(row.cells, row_text):
+            if box is None:
+                continue
+            x0, top, x1, bottom = box
+            cells.append(
+                Cell(
+                    text=_cell_text(text),
+                    rowspan=_count_in(tops, top, bottom),
+                    colspan=_count_in(xs, x0, x1),
+                    page=page_no,
+                    bbox=(round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)),
+                )
+            )
+        if cells:
+            rows.append(cells)
+    edges = sorted({round(x, 1) for b in boxes for x in (b[0], b[2])})
+    return _Block(page_no, table.bbox[1], table.bbox[3], rows, edges)
+
+
+# ---------------------------------------------------------------------------- page joins
+
+
+def _same_columns(a: list[float], b: list[float]) -> bool:
+    """One table's vertical edges are (within tolerance) a subset of the other's, and the outer
+    edges agree: the same table continued, even if some columns are merged differently."""
+    if abs(a[0] - b[0]) > 3 * _TOL or abs(a[-1] - b[-1]) > 3 * _TOL:
+        return False
+    small, big = (a, b) if len(a) <= len(b) else (b, a)
+    return all(any(abs(x - y) <= 3 * _TOL for y in big) for x in small)
+
+
+def _row_texts(row: list[Cell]) -> list[str]:
+    return [re.sub(r"\s+", "", c.text) for c in row]
+
+
+def _is_number(text: str) -> bool:
+    return bool(_NUMBER.match(text.strip()))
+
+
+def _aligned(a: Cell, b: Cell) -> bool:
+    return bool(
+        a.bbox
+        and b.bbox
+        and abs(a.bbox[0] - b.bbox[0]) <= 3 * _TOL
+        and abs(a.bbox[2] - b.bbox[2]) <= 3 * _TOL
+    )
+
+
+def _continue_open_cells(prev_rows: list[list[Cell]], first: list[Cell]) -> list[Cell]:
+    """The continuation's first row without the cells that only continue a label cell left open
+    at the previous page's bottom (a rowspan cut by the page break): an empty one extends that
+    cell's rowspan; a label fragment that is not a label of its own (no enumerator such as
+    （五） or 3.) is appended to it ("（四）无" + "法提供")."""
+    bottom = max((c.bbox[3] for r in prev_rows for c in r if c.bbox), default=None)
+    if bottom is None:
+        return first
+    open_cells = [c for r in prev_rows for c in r if c.bbox and c.bbox[3] >= bottom - _TOL]
+    out = []
+    for cell in first:
+        t = cell.text.strip()
+        hit = next((c for c in open_cells if _aligned(c, cell)), None)
+        if (
+            hit is not None
+            and hit.text.strip()
+            and not _is_number(hit.text)
+            and not _is_number(t)
+            and not _ENUMERATED.match(t)
+        ):
+            hit.text += cell.text
+            hit.rowspan += cell.rowspan
+            continue
+        out.append(cell)
+    return out
+
+
+def _join(blocks: list[_Block], page_texts: dict[int, list[tuple[float, str]]]) -> list[list[_Block]]:
+    """Group blocks into logical tables: a block that opens a page (no text above it) continues
+    the previous page's last block (no text below it) when their columns agree."""
+    groups: list[list[_Block]] = []
+    for b in blocks:
+        prev = groups[-1][-1] if groups else None
+        if (
+            prev is not None
+            and b.page == prev.page + 1
+            and not any(top < b.top and len(t) > 12 for top, t in page_texts.get(b.page, []))
+            and not any(top > prev.bottom and len(t) > 12 for top, t in page_texts.get(prev.page, []))
+            and _same_columns(prev.col_edges, b.col_edges)
+        ):
+            head = [_row_texts(r) for r in groups[-1][0].rows]
+            while b.rows and head and _row_texts(b.rows[0]) in head[:4]:  # repeated header rows
+                b.rows.pop(0)
+            if b.rows:
+                b.rows[0] = _continue_open_cells(prev.rows, b.rows[0])
+            groups[-1].append(b)
+        else:
+            groups.append([b])
+    return groups
+
+
+# ---------------------------------------------------------------------------- reader
+
+
+def _text_lines(page, boxes: list[tuple[float, float, float, float]]) -> list[tuple[float, str]]:
+    """(top, text) of the page's lines outside the tables."""
+
+    def outside(obj: dict) -> bool:
+        if obj.get("object_type") != "char":
+            return True
+        cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
+
+    p = page.filter(outside) if boxes else page
+    return [(ln["top"], ln["text"]) for ln in p.extract_text_lines(return_chars=False) if ln["text"].strip()]
+
+
+def read_pdf(data: bytes) -> Document:
+    """The ``Document`` of a PDF: text in reading order, tables as rows of printed cells with page
+    and bbox. Raises ``ParseError`` needs_ocr / encrypted / corrupt."""
+    pdf = _open(data)
+    blocks: list[_Block] = []
+    page_texts: dict[int, list[tuple[float, str]]] = {}
+    images = 0
+    try:
+        for page in pdf.pages:
+            images += len(page.images)
+            p = page.dedupe_chars(tolerance=1).filter(_keep)
+            found = []
+            edges = p.edges
+            if _has_rulings(edges):
+                settings = {**TABLE_SETTINGS, "explicit_horizontal_lines": _closing_lines(edges)}
+                for t in p.find_tables(settings):
+                    b = _block(t, page.page_number)
+                    if b is not None:
+                        found.append((t.bbox, b))
+            blocks.extend(b for _, b in found)
+            page_texts[page.page_number] = _text_lines(p, [bbox for bbox, _ in found])
+        meta = {k.lower(): v for k, v in (pdf.metadata or {}).items() if isinstance(v, str)}
+    except ParseError:
+        raise
+    except Exception as e:  # noqa: BLE001  (pdfminer fails lazily on broken content streams)
+        raise ParseError(
+            "corrupt", f"The PDF is corrupt or truncated and cannot be read ({type(e).__name__})."
+        ) from None
+    finally:
+        pdf.close()
+    _check_text_layer(page_texts, blocks, images)
+    groups = _join(blocks, page_texts)
+    tables = [
+        Table(index=i, rows=[r for b in g for r in b.rows], page=g[0].page) for i, g in enumerate(groups)
+    ]
+    # reading order: page, then top; table rows as "a | b" lines
+    items: list[tuple[int, float, str]] = [
+        (pg, top, t) for pg, lines in page_texts.items() for top, t in lines
+    ]
+    for b in blocks:
+        for r in b.rows:
+            top = min(c.bbox[1] for c in r if c.bbox)
+            items.append((b.page, top, " | ".join(c.text.replace("\n", " ") for c in r)))
+    items.sort(key=lambda x: (x[0], x[1]))
+    meta.update({"pages": len(page_texts), "images": images})
+    meta = {k: v for k, v in meta.items() if k not in ("title", "author") or _readable(v)}
+    return Document(format="pdf", text="\n".join(t for _, _, t in items), tables=tables, meta=meta)
+
+
+def _readable(s: Any) -> bool:
+    """PDF info strings written as UTF-16 without a BOM pdfminer understands come out as mojibake."""
+    return isinstance(s, str) and "\x00" not in s and "ÿþ" not in s and "þÿ" not in s
+
+
+def _check_text_layer(
+    page_texts: dict[int, list[tuple[float, str]]], blocks: list[_Block], images: int
+) -> None:
+    text = "".join(t for lines in page_texts.values() for _, t in lines)
+    text += "".join(c.text for b in blocks for r in b.rows for c in r)
+    if not text.strip():
+        why = "its pages are images" if images else "it has no text"
+        raise ParseError("needs_ocr", f"The PDF has no text layer ({why}); it needs OCR.")
+    if text.count("(cid:") * 6 > len(text) / 2:
+        raise ParseError(
+            "needs_ocr", "The PDF's text cannot be decoded (fonts without a Unicode map); it needs OCR."
+        )
