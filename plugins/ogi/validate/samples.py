@@ -1,4 +1,7 @@
-"""Random valid reports built from the templates: every identity of §2.6 holds (hard and soft)."""
+"""Random valid reports built from the templates (every identity of §2.6 holds), and perturbed copies.
+
+Used by the tests (mutation tests, NULL handling) and by ``ogi bench validate``.
+"""
 
 from __future__ import annotations
 
@@ -71,4 +74,20 @@ def random_reports(n: int, seed: int = 0) -> list[Report]:
         version = (V2019, V2021)[i % 2]
         shape = V2019 if version == V2021 and i % 6 == 5 else None
         out.append(random_report(seed * 1_000_003 + i, version, t3_shape=shape))
+    return out
+
+
+def perturbed(report: Report, seed: int) -> Report:
+    """A copy of ``report`` with one random table 三 or 四 cell increased by 1 (a typical typo)."""
+    import copy
+
+    rnd = random.Random(seed)
+    out = copy.deepcopy(report)
+    if rnd.random() < 0.8:
+        row = rnd.choice(list(out.table3))
+        col = rnd.choice(T.T3_COL_KEYS)
+        out.table3[row][col] = (out.table3[row].get(col) or 0) + 1
+    else:
+        key = rnd.choice(T.T4_KEYS)
+        out.table4[key] = (out.table4.get(key) or 0) + 1
     return out
