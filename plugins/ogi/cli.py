@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ogi.parse.commands",
     "ogi.validate.commands",
     "ogi.ops",
+    "ogi.warehouse.commands",
 )
 
 
