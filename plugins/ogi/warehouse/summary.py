@@ -8,7 +8,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from ogi.templates import T3_COL_KEYS, T3_ROW_KEYS, T4_KEYS
+from ogi.templates import MONEY, MONEY_WAN, T2_SUBTABLES, T3_COL_KEYS, T3_ROW_KEYS, T4_KEYS
+
+#: table 二 money columns: summed per printed unit ("unknown" when the report prints none)
+MONEY_COLS = frozenset(
+    c.key for subs in T2_SUBTABLES.values() for st in subs for c in st.columns if c.kind in (MONEY, MONEY_WAN)
+)
+UNKNOWN_UNIT = "unknown"
 
 
 class UnknownRegion(LookupError):
@@ -69,10 +75,10 @@ def municipal_summary(engine: Engine, region: str, year: int) -> dict[str, Any]:
         table2: dict[str, dict[str, dict[str, Any]]] = {}
         for r in _rows(conn, "SELECT * FROM v_region_t2 WHERE region_id = :r AND year = :y", **p):
             cells = table2.setdefault(r["template_version"] or "unknown", {}).setdefault(r["row_key"], {})
-            if r["unit"] is None:
+            if r["col_key"] in MONEY_COLS:  # one total per printed unit, never added across units
+                cells.setdefault(r["col_key"], {})[r["unit"] or UNKNOWN_UNIT] = r["value_sum"]
+            else:
                 cells[r["col_key"]] = r["value_sum"]
-            else:  # money: one total per printed unit, never added across units
-                cells.setdefault(r["col_key"], {})[r["unit"]] = r["value_sum"]
         coverage = _rows(conn, "SELECT * FROM v_coverage WHERE region_id = :r AND year = :y", **p)
         metrics = _rows(
             conn, "SELECT * FROM v_metrics WHERE scope = 'region' AND scope_id = :r AND year = :y", **p
