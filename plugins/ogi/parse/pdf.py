@@ -141,7 +141,9 @@ def _cell_text(raw: str | None) -> str:
     justified text leaves between CJK characters are removed."""
     lines = [ln.strip() for ln in (raw or "").split("\n")]
     lines = [ln for ln in lines if ln]
-    if len(lines) >= 3 and all(len(ln) <= 2 for ln in lines):
+    if (len(lines) >= 3 and all(len(ln) <= 2 for ln in lines)) or (
+        len(lines) == 2 and all(len(ln) == 1 for ln in lines)
+    ):
         lines = ["".join(lines)]
     return "\n".join(_CJK_GAP.sub("", ln) for ln in lines)
 

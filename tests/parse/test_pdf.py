@@ -1,0 +1,163 @@
+"""PDF reader: small PDFs drawn with reportlab (``pdf_fixtures``) from the same report as an HTML page
+must parse to the same tables; each real-world PDF trouble is drawn on its own; bad input gives a
+specific ParseError; the real WPS report of the corpus matches its truth with page/bbox provenance."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+from conftest import CORPUS, truth_for
+from ogi import templates as T
+from ogi.model import ParseError
+from ogi.parse import parse_bytes
+from ogi.parse.pdf import read_pdf
+from pdf_fixtures import PdfStyle, html_document, image_only_pdf, render_pdf
+from reportbuilder import report_html, t3_html, t4_html
+
+pytest.importorskip("pdfplumber")
+pytest.importorskip("reportlab")
+
+# distinct values so a shifted column or row cannot go unnoticed
+T3_VALUES = {k: [str(i * 10 + j) for j in (1, 2, 0, 3, 0, 1, 7)] for i, k in enumerate(T.T3_ROW_KEYS)}
+T4_VALUES = [str(v) for v in (3, 1, 0, 2, 6, 1, 0, 0, 1, 2, 4, 0, 1, 0, 5)]
+#: grid rows of table 三 (v2021): 3 header rows, 2 rows, then (一), (二), (三)1-8 = rows 7-14, (四)1-3 = 15-17
+ROW_IN_UNABLE = 16
+HARD = {
+    "plain": PdfStyle(),
+    "split_no_border": PdfStyle(break_before_row={1: ROW_IN_UNABLE}),
+    "split_repeated_header": PdfStyle(
+        break_before_row={1: ROW_IN_UNABLE}, repeat_header=3, close_at_break=True
+    ),
+    "split_cut_label": PdfStyle(break_before_row={1: ROW_IN_UNABLE}, cut_labels=True),
+    "fake_bold": PdfStyle(fake_bold=True),
+    "white_rects": PdfStyle(white_rects=True),
+    "all_at_once": PdfStyle(break_before_row={1: 10}, cut_labels=True, fake_bold=True, white_rects=True),
+}
+
+
+def _html(year: int) -> str:
+    version = T.expected_version(year)
+    return report_html(year=year, t3=t3_html(version, T3_VALUES), t4=t4_html(T4_VALUES))
+
+
+@cache
+def pdf_of(style: str, year: int = 2021) -> bytes:
+    return render_pdf(html_document(_html(year)), HARD[style])
+
+
+@cache
+def doc_of(style: str):
+    return read_pdf(pdf_of(style))
+
+
+@pytest.mark.parametrize("year", [2021, 2020], ids=["v2021", "v2019"])
+@pytest.mark.parametrize("style", HARD.keys())
+def test_pdf_parses_like_the_same_report_as_html(style, year):
+    expected = parse_bytes(_html(year).encode("utf-8")).report.to_canonical()
+    got = parse_bytes(pdf_of(style, year)).report.to_canonical()
+    for key in ("table2", "table3", "table4", "year", "organ", "title", "template_version"):
+        assert got.get(key) == expected.get(key), key
+
+
+def _cells(doc):
+    return [c for t in doc.tables for row in t.rows for c in row]
+
+
+def test_merged_label_one_character_per_line_is_one_cell():
+    doc = doc_of("plain")  # vertical_labels is the default
+    results = [c for c in _cells(doc) if c.text == "三、本年度办理结果"]
+    assert len(results) == 1
+    assert results[0].rowspan == T.T3_RESULTS_ROWSPAN[T.V2021]
+
+
+def test_table_split_across_pages_is_one_table_with_pages_and_boxes():
+    doc = doc_of("split_no_border")
+    assert len(doc.tables) == 3  # 二, 三 (two pages), 四
+    t3 = doc.tables[1]
+    pages = {c.page for row in t3.rows for c in row}
+    assert pages == {1, 2}
+    assert all(c.bbox and c.bbox[0] < c.bbox[2] and c.bbox[1] < c.bbox[3] for row in t3.rows for c in row)
+    # the merged cells cut by the break continue on the next page: one cell each, full rowspan
+    spans = {c.text: c.rowspan for c in _cells(doc)}
+    assert spans["三、本年度办理结果"] == 22 and spans["（四）无法提供"] == 3
+
+
+def test_label_cut_in_two_by_the_page_break_is_rejoined():
+    """The merged labels printed one character per line are cut by the break: "（四" stays on
+    p.1 and "）无法提供" opens p.2; likewise the 22-row results label."""
+    doc = doc_of("split_cut_label")
+    spans = {c.text: c.rowspan for c in _cells(doc)}
+    assert spans.get("（四）无法提供") == 3 and spans.get("三、本年度办理结果") == 22
+    assert not any(c.text in ("（四", "）无法提供") for c in _cells(doc))
+
+
+def test_repeated_header_rows_on_the_continuation_page_are_dropped():
+    doc = doc_of("split_repeated_header")
+    assert sum(c.text == "申请人情况" for c in _cells(doc)) == 1
+
+
+def test_fake_bold_glyphs_are_read_once():
+    doc = doc_of("fake_bold")
+    assert "政府信息公开工作年度报告" in doc.text
+    assert "政政" not in doc.text
+    assert "8.属于行政查询事项 | 111 | 112 | 110 | 113 | 110 | 111 | 117" in doc.text
+
+
+def test_white_text_backing_rectangles_do_not_make_tables():
+    doc = doc_of("white_rects")
+    assert len(doc.tables) == 3
+    assert "一、总体情况" in doc.text.split("\n")  # paragraphs stay text lines
+
+
+def test_text_is_in_reading_order_with_table_rows_as_pipe_lines():
+    text = doc_of("plain").text
+    assert (
+        text.index("一、总体情况")
+        < text.index("二、主动公开")
+        < text.index("规章 |")
+        < text.index("三、收到")
+    )
+    assert (
+        text.index("三、收到") < text.index("二、上年结转政府信息公开申请数量 |") < text.index("六、其他需要")
+    )
+
+
+def test_image_only_pdf_needs_ocr():
+    with pytest.raises(ParseError) as e:
+        parse_bytes(image_only_pdf())
+    assert e.value.reason == "needs_ocr" and "OCR" in str(e.value)
+
+
+def test_encrypted_pdf_is_refused():
+    with pytest.raises(ParseError) as e:
+        parse_bytes(render_pdf(html_document(_html(2021)), encrypt="secret"))
+    assert e.value.reason == "encrypted" and "encrypted" in str(e.value)
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.9])
+def test_truncated_pdf_is_corrupt(cut):
+    pdf = pdf_of("plain")
+    with pytest.raises(ParseError) as e:
+        parse_bytes(pdf[: int(len(pdf) * cut)])
+    assert e.value.reason == "corrupt" and "corrupt or truncated" in str(e.value)
+
+
+def test_pdf_header_with_garbage_is_corrupt():
+    with pytest.raises(ParseError) as e:
+        read_pdf(b"%PDF-1.4\n" + b"garbage " * 100)
+    assert e.value.reason == "corrupt"
+
+
+def test_corpus_wps_pdf_keeps_page_and_box_provenance():
+    path = CORPUS / "huaian_hongzequ_2023.pdf"
+    if not path.exists():
+        pytest.skip("shared corpus absent")
+    parsed = parse_bytes(path.read_bytes())
+    truth = truth_for(path)
+    assert parsed.report.table3 == truth["table3"] and parsed.report.table4 == truth["table4"]
+    # table 三 continues from p.3 to p.4: its rows keep their own pages and boxes
+    first = parsed.provenance[T.CellRef(3, "new_received", "total")]
+    late = parsed.provenance[T.CellRef(3, "unable_unclear", "total")]
+    assert (first.page, late.page) == (3, 4) and first.table_index == late.table_index
+    assert first.bbox is not None and late.bbox is not None
