@@ -85,7 +85,9 @@ def test_portal_latency(tmp_path):
 
 
 def test_page_path_and_tsv(tmp_path):
-    assert page_path(tmp_path, "https://WWW.A.gov.cn/col/") == tmp_path / "www.a.gov.cn" / "col" / "index.html"
+    assert (
+        page_path(tmp_path, "https://WWW.A.gov.cn/col/") == tmp_path / "www.a.gov.cn" / "col" / "index.html"
+    )
     assert page_path(tmp_path, "http://h/%E5%B9%B4%E6%8A%A5.pdf?x=1") == tmp_path / "h" / "年报.pdf"
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "a.html").write_text("<html>a</html>", "utf-8")

@@ -8,10 +8,10 @@ import pytest
 from ogi.fetch.bench import article_html, listing_html
 from ogi.fetch.discover import (
     ListingItem,
+    OrganNames,
     choose_item,
     inspect_article,
     is_report_title,
-    organ_name_variants,
     parse_listing,
     report_year,
 )
@@ -67,42 +67,43 @@ def test_choose_item_never_takes_the_next_year():
         item("XX局2024年度政府信息公开工作年度报告", "y24"),
         item("XX局2023年度政府信息公开工作年度报告", "y23"),
     ]
-    assert choose_item(items, 2023, ["XX局"]).url == "y23"
-    assert choose_item(items, 2024, ["XX局"]).url == "y24"
-    assert choose_item(items, 2022, ["XX局"]) is None
-
-
-def test_organ_part_of_a_title():
-    html = listing_html(
-        [
-            ("XX局政府信息公开工作年度报告（2023年）", "a", ""),
-            ("关于XX局2022年度政府信息公开工作年度报告", "b", ""),
-            ("【YY局】2021年政府信息公开年报", "c", ""),
-            ("2020年度政府信息公开工作年度报告", "d", ""),
-        ]
-    ).decode()
-    assert [i.prefix for i in parse_listing(html, BASE).items] == ["XX局", "XX局", "YY局", ""]
+    names = OrganNames.of(["XX局"])
+    assert choose_item(items, 2023, names).url == "y23"
+    assert choose_item(items, 2024, names).url == "y24"
+    assert choose_item(items, 2022, names) is None
 
 
 def test_choose_item_prefers_the_organs_own_name_in_a_shared_column():
-    names = organ_name_variants(["平潭综合实验区财政金融局"], "平潭综合实验区")
-    assert "财政金融局" in names
+    czj = OrganNames.of(["平潭综合实验区财政金融局"], "平潭综合实验区")
+    assert czj.short == ("财政金融局",)
     shared = [
         item("平潭综合实验区2023年度政府信息公开工作年度报告", "gov"),
         item("平潭综合实验区财政金融局2023年度政府信息公开工作年度报告", "czj"),
         item("区教育局2023年度政府信息公开工作年度报告", "edu"),
     ]
-    assert choose_item(shared, 2023, names).url == "czj"
-    gov = organ_name_variants(["平潭综合实验区管理委员会"], "平潭综合实验区")
+    assert choose_item(shared, 2023, czj).url == "czj"
+    gov = OrganNames.of(["平潭综合实验区管理委员会", "平潭综合实验区管委会"], "平潭综合实验区")
     assert choose_item(shared, 2023, gov).url == "gov"
-    # another organ's reports only: not ours
-    assert choose_item(shared[2:] + [item("区卫健委2023年度政府信息公开工作年度报告")], 2023, names) is None
+    # other organs' reports only: not ours
+    assert choose_item(shared[2:] + [item("区卫健委2023年度政府信息公开工作年度报告")], 2023, czj) is None
     # an own column whose titles use an unregistered short name is still the organ's
     own = [
         item("财金局2023年度政府信息公开工作年度报告", "own"),
         item("财金局2022年度政府信息公开工作年度报告"),
     ]
-    assert choose_item(own, 2023, names).url == "own"
+    assert choose_item(own, 2023, czj).url == "own"
+
+
+def test_same_kind_of_organ_of_another_place_is_never_taken():
+    city_police = OrganNames.of(["云澜市公安局"], "云澜市")
+    district = [item("澜城区公安局2023年度政府信息公开工作年度报告", "district")]
+    assert choose_item(district, 2023, city_police) is None
+    both = [*district, item("市公安局2023年度政府信息公开工作年度报告", "city")]
+    assert choose_item(both, 2023, city_police).url == "city"
+    assert choose_item(both, 2023, OrganNames.of(["澜城区公安局"], "云澜市")).url == "district"
+    gov = OrganNames.of(["云澜市人民政府"], "云澜市")
+    assert choose_item([item("澜城区人民政府2023年政府信息公开年报")], 2023, gov) is None
+    assert choose_item([item("云澜市政府2023年政府信息公开年报", "g")], 2023, gov).url == "g"
 
 
 def test_pingtan_listing(corpus_dir):

@@ -251,40 +251,52 @@ def parse_listing(html: str, base_url: str) -> ListingPage:
 # ----------------------------------------------------------------------------- choosing the item
 
 
-def organ_name_variants(names: Iterable[str], city_name: str | None = None) -> list[str]:
-    """Names a title may use for the organ: as registered, without the city prefix, 人民政府 → 政府."""
-    out: list[str] = []
-    for n in names:
-        n = _PUNCT.sub("", norm(n))
-        out.append(n)
-        if city_name and n.startswith(norm(city_name)) and len(n) - len(norm(city_name)) >= 2:
-            out.append(n[len(norm(city_name)) :])
-        if n.endswith("人民政府"):
-            out.append(n.removesuffix("人民政府") + "政府")
-    return list(dict.fromkeys(x for x in out if x))
+@dataclass(frozen=True)
+class OrganNames:
+    """How report titles may name an organ: its full names (current and former, 人民政府 also as
+    政府) and short forms without the city's name ("财政局" for "云澜市财政局")."""
+
+    full: tuple[str, ...]
+    short: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, names: Iterable[str], city_name: str | None = None) -> OrganNames:
+        city = _PUNCT.sub("", norm(city_name or ""))
+        full: list[str] = []
+        for n in names:
+            n = _PUNCT.sub("", norm(n))
+            full += [n, n.removesuffix("人民政府") + "政府"] if n.endswith("人民政府") else [n]
+        short = [n[len(city) :] for n in full if city and n.startswith(city) and len(n) - len(city) >= 2]
+        return cls(tuple(dict.fromkeys(x for x in full if x)), tuple(dict.fromkeys(short)))
+
+    def score(self, prefix: str) -> int:
+        """What the part of a title before its year says about whose report it is:
+        3 this organ's name (or its tail: "区财政金融局"); 2 its short name exactly; 1 no name, or only
+        the city/area ("平潭综合实验区"); 0 a name we do not know; -1 the same kind of organ of another
+        place ("澜城区公安局" for 云澜市公安局), never this organ's report."""
+        if not prefix:
+            return 1
+        if len(prefix) >= 2 and any(n.endswith(prefix) or prefix.endswith(n) for n in self.full):
+            return 3
+        if prefix in self.short:
+            return 2
+        if any(n.startswith(prefix) for n in self.full):
+            return 1
+        if any(prefix.endswith(s) for s in self.short):
+            return -1
+        return 0
 
 
-def name_score(prefix: str, names: Sequence[str]) -> int:
-    """3: the title names this organ; 2: it names the organ's city/area only; 1: no name; 0: another name."""
-    if not prefix:
-        return 1
-    if any(prefix == n or n.endswith(prefix) or prefix.endswith(n) for n in names) and len(prefix) >= 2:
-        return 3
-    if any(n.startswith(prefix) for n in names):
-        return 2
-    return 0
-
-
-def choose_item(items: Sequence[ListingItem], year: int, names: Sequence[str]) -> ListingItem | None:
+def choose_item(items: Sequence[ListingItem], year: int, names: OrganNames) -> ListingItem | None:
     """The item for ``year``: best name match, first in listing order (newest, e.g. a corrected
-    re-publication). Items that name someone else are taken only from a column that holds one
-    organ's reports (every candidate of the year has the same prefix)."""
-    candidates = [i for i in items if i.year == year]
-    if not candidates:
+    re-publication). Items with a name we do not know are taken only from a column that holds one
+    organ's reports (every candidate of the year has the same prefix); another place's organ never."""
+    scored = [(names.score(i.prefix), n, i) for n, i in enumerate(i for i in items if i.year == year)]
+    scored = [x for x in scored if x[0] >= 0]
+    if not scored:
         return None
-    scored = [(name_score(i.prefix, names), n, i) for n, i in enumerate(candidates)]
     best = max(s for s, _, _ in scored)
-    if best == 0 and len({i.prefix for i in candidates}) > 1:
+    if best == 0 and len({i.prefix for _, _, i in scored}) > 1:
         return None
     return min((n, i) for s, n, i in scored if s == best)[1]
 
@@ -384,7 +396,7 @@ def search_listing(
     client: HttpClient,
     listing_url: str,
     year: int,
-    names: Sequence[str],
+    names: OrganNames,
     hosts: Iterable[str],
     *,
     max_pages: int = 20,
@@ -451,7 +463,7 @@ def fetch_document(
     hosts: Iterable[str],
     *,
     year: int | None = None,
-    names: Sequence[str] = (),
+    names: OrganNames = OrganNames(()),
     _depth: int = 0,
 ) -> Document:
     """Fetch an article and pick the source with complete tables: the HTML when it has at least two
