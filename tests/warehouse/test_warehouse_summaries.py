@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from whkit import CITY, approx, engine, load_everything, truth_sums  # noqa: F401 (engine is a fixture)
-
 from ogi.warehouse.db import get_engine, upgrade
 from ogi.warehouse.summary import UnknownRegion, municipal_summary
+from whkit import CITY, approx, load_everything, migrated_engine, region_of, truth_sums
 
 REGION_YEARS = [
     (CITY, 2019),
@@ -24,6 +23,11 @@ REGION_YEARS = [
 ]
 
 
+@pytest.fixture
+def engine(db_url):
+    yield from migrated_engine(db_url)
+
+
 def test_summaries_equal_sums_from_truth(engine):
     reports, res = load_everything(engine)
     assert len(res.inserted) == len(reports)
@@ -33,13 +37,7 @@ def test_summaries_equal_sums_from_truth(engine):
         assert approx(s["table3"]) == approx(want["table3"]), (region, year)
         assert approx(s["table4"]) == approx(want["table4"]), (region, year)
         assert approx(s["table2"]) == approx(want["table2"]), (region, year)
-        assert s["n_reports"] == sum(1 for o, d in reports if d["year"] == year and region in _regions(o))
-
-
-def _regions(organ):
-    from whkit import region_of
-
-    return region_of(organ)
+        assert s["n_reports"] == sum(1 for o, d in reports if d["year"] == year and region in region_of(o))
 
 
 def test_harmonised_other_processing_and_metrics(engine):

@@ -7,17 +7,14 @@ import copy
 import dataclasses
 import datetime as dt
 import json
-import math
 
 import pytest
-
+from conftest import CORPUS
 from ogi.fetch.registry import Organ, Region, Registry
 from ogi.model import ParsedReport, Report, sha256_hex
 from ogi.templates import expected_version
 from ogi.warehouse.db import get_engine, upgrade
 from ogi.warehouse.load import LoadItem
-
-from conftest import CORPUS
 
 CITY = "testcity"
 #: corpus truth file stem prefix -> (organ id, organ type, district)
@@ -178,13 +175,13 @@ def snapshot(engine) -> dict:
     with engine.connect() as c:
         for t in ("regions", "organs", "organ_names", "reports", "facts", "sections", "validation_results"):
             rows = c.execute(sa.text(f"SELECT * FROM {t}")).fetchall()
-            out[t] = sorted((tuple(str(v) for v in r) for r in rows))
+            out[t] = sorted(tuple(str(v) for v in r) for r in rows)
     return out
 
 
-@pytest.fixture
-def engine(db_url):
-    eng = get_engine(db_url)
+def migrated_engine(url: str):
+    """Fixture body: a migrated engine on ``url``, disposed afterwards."""
+    eng = get_engine(url)
     upgrade(eng)
     yield eng
     eng.dispose()
@@ -193,5 +190,3 @@ def engine(db_url):
 def replace(item: LoadItem, **kw) -> LoadItem:
     return dataclasses.replace(item, **kw)
 
-
-__all__ = ["approx", "math"]
