@@ -261,10 +261,11 @@ def render_docx(doc: Document, *, merge: bool = True) -> bytes:
         cells, nrows, ncols = place(b)
         t = d.add_table(rows=nrows, cols=ncols)
         t.style = "Table Grid"
+        grid = t._cells  # once, before merging: Table.cell() recomputes the whole grid on every call
         for p in cells:
-            a = t.cell(p.row, p.col)
+            a = grid[p.row * ncols + p.col]
             if merge and (p.rowspan > 1 or p.colspan > 1):
-                a = a.merge(t.cell(p.row + p.rowspan - 1, p.col + p.colspan - 1))
+                a = a.merge(grid[(p.row + p.rowspan - 1) * ncols + p.col + p.colspan - 1])
             a.text = p.text
     out = io.BytesIO()
     d.save(out)
