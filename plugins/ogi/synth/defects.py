@@ -11,6 +11,7 @@ with it) and/or the layout options, and returns an ``expect`` dict recorded in t
 * ``table2_present``: False when the report prints no table 二;
 * ``published_late``: the printed date is after the statutory deadline;
 * ``parse_error``: the ParseError reason the parser must raise (``needs_ocr``);
+* ``local_rows``: {row key: label} of extra local table 二 rows the parser must keep;
 * ``outcome``: the fetch outcome (``not_published`` for a missing report).
 """
 
@@ -115,11 +116,9 @@ def _local_rows(r: Report, opts: Options, rng: random.Random, prev, organ_type) 
     opts.local_rows = True
     cols = [c.key for c in T.T2_SUBTABLES[r.template_version][0].columns]
     n = rng.randint(1, 30)
-    r.table2[T.T2_LOCAL_ROWS[LOCAL_ROW_LABEL]] = {
-        T.LOCAL_ROW_LABEL: LOCAL_ROW_LABEL,
-        **dict(zip(cols, (n, n, n + 10))),
-    }
-    return {}
+    key = T.T2_LOCAL_ROWS[LOCAL_ROW_LABEL]
+    r.table2[key] = {T.LOCAL_ROW_LABEL: LOCAL_ROW_LABEL, **dict(zip(cols, (n, n, n + 10)))}
+    return {"local_rows": {key: LOCAL_ROW_LABEL}}
 
 
 def _missing_table2(r: Report, opts, rng, prev, organ_type) -> dict:
