@@ -665,3 +665,20 @@ def test_organ_from_narrative_takes_the_place_suffix_the_text_gives():
     assert (
         parse_bytes(report_text(organ="示例司法局").encode()).report.organ == "示例司法局"
     )  # nothing to add
+
+
+def test_pdf_narrative_is_rewrapped_without_page_numbers():
+    lines = [
+        "示例县2021年政府信息公开工作年度报告",
+        "一、总体情况",
+        "2021 年，本机关共收到政府信息公开申请 2",
+        "1 件，均已按期答复。",
+        "- 2 -",
+        "第二十条第（一）项",
+        "六、其他需要报告的事项",
+        "无。",
+    ]
+    text = "\n".join(lines)
+    rows = [[Cell("一、本年新收政府信息公开申请数量"), *[Cell("1")] * 7]]
+    pr = map_document(Document(format="pdf", text=text, tables=[Table(0, rows)]))
+    assert pr.sections["overview"] == "2021 年，本机关共收到政府信息公开申请 21 件，均已按期答复。"

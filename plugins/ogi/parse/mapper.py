@@ -623,7 +623,7 @@ def _published_on(doc: Document, lines: list[str]) -> str | None:
     return None
 
 
-def _sections(lines: list[str]) -> tuple[list[str], dict[str, str]]:
+def _sections(lines: list[str], rewrap: bool = False) -> tuple[list[str], dict[str, str]]:
     """(preamble lines, section key -> narrative text) split at the 一…六 headings, in order."""
     numerals = [s.number for s in T.SECTIONS]
     sections: dict[str, list[str]] = {}
@@ -656,7 +656,27 @@ def _sections(lines: list[str]) -> tuple[list[str], dict[str, str]]:
                     current.append(tail)
                 continue
         current.append(ln)
-    return preamble, {k: "\n".join(v).strip() for k, v in sections.items()}
+    return preamble, {k: _paragraphs(v, rewrap).strip() for k, v in sections.items()}
+
+
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})$"
+)
+
+
+def _paragraphs(lines: list[str], rewrap: bool) -> str:
+    """Narrative text without page numbers and table captions; with ``rewrap`` (PDF), lines broken
+    by the page width are joined back into their paragraph."""
+    out: list[str] = []
+    for ln in lines:
+        s = ln.strip()
+        if _PAGE_NUMBER.match(s) or _CAPTION.fullmatch(L.norm(s)):
+            continue
+        if rewrap and out and len(out[-1]) >= 15 and not re.search(r"[。；;：:！？!?]$", out[-1]):
+            out[-1] += s
+        else:
+            out.append(s)
+    return "\n".join(out)
 
 
 def _fees(text: str) -> dict[str, Any]:
@@ -714,7 +734,7 @@ def map_document(doc: Document, *, url: str | None = None) -> ParsedReport:
     """Map any reader's Document onto the canonical report (raises ParseError for unusable input)."""
     warnings: list[str] = []
     lines = [ln for ln in doc.text.split("\n") if ln.strip()]
-    preamble, sections = _sections(lines)
+    preamble, sections = _sections(lines, rewrap=doc.format == "pdf")
     title = _title(doc, preamble[:8] or lines[:5])
     url = url or doc.meta.get("url")
     is_report = _looks_like_report(doc.text + (title or ""), sections)
