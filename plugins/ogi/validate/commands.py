@@ -30,6 +30,30 @@ def _load(path: Path):
     return parse_path(path)
 
 
+def _printed_at(item, cells: tuple[str, ...]) -> list[str]:
+    """Where the failing cells are printed in the document (parsed inputs only), for the analyst."""
+    from ogi.model import ParsedReport
+    from ogi.templates import CellRef
+
+    if not isinstance(item, ParsedReport):
+        return []
+    out = []
+    for name in cells:
+        try:
+            src = item.provenance.get(CellRef.parse(name))
+        except ValueError:
+            continue
+        if src is None:
+            continue
+        place = ", ".join(
+            f"{k} {v}"
+            for k, v in (("page", src.page), ("table", src.table_index), ("row", src.row), ("col", src.col))
+            if v is not None
+        )
+        out.append(f"{name}: printed {src.raw!r} ({place})")
+    return out
+
+
 def _print_human(run, items, out) -> None:
     from ogi.model import PASSED, ParsedReport
 
@@ -55,6 +79,8 @@ def _print_human(run, items, out) -> None:
                 print(f"                {r.detail}", file=out)
             if r.cells and r.status == "failed":
                 print(f"                cells: {', '.join(r.cells)}", file=out)
+                for where in _printed_at(item, r.cells):
+                    print(f"                  {where}", file=out)
 
 
 def run_validate(args: argparse.Namespace) -> int:

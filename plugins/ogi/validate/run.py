@@ -252,8 +252,11 @@ def _identity_results(frame: VersionFrame, ident: Identity, failed: set[str]) ->
             continue
         blank_totals = [str(ident.cells[t]) for t in totals if row_blank[t]]
         if blank_totals and ident.comparison == "==":
+            shown = ", ".join(blank_totals[:3]) + (
+                f" and {len(blank_totals) - 3} more" if len(blank_totals) > 3 else ""
+            )
             detail = (
-                f"blank_total: 总计 {', '.join(blank_totals)} blank while other cells are printed "
+                f"blank_total: 总计 {shown} blank while other cells are printed "
                 f"({left} vs {right}): an incomplete table, not a wrong total"
             )
             out.append(
