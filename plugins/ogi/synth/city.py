@@ -224,13 +224,47 @@ def _write(root: Path, url: str, data: bytes) -> None:
     write_page(root, url, data)
 
 
+def _page_html(organ_name: str, city_name: str, links: str, pager: str = "") -> bytes:
+    from ogi.synth.render_html import _e
+
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"/><title>政府信息公开年报_{_e(organ_name)}_{_e(city_name)}人民政府</title>
+<meta name="ColumnName" content="政府信息公开年报"/></head>
+<body><div class="header"><a href="/">{_e(city_name)}人民政府</a> <a href="/zwgk/">政务公开</a></div>
+<div class="position">当前位置：首页 &gt; 政府信息公开 &gt; {_e(organ_name)} &gt; 政府信息公开年报</div>
+<div class="list"><ul>
+{links}
+</ul></div>
+<div class="page">{pager}</div>
+<div class="footer">{_e(city_name)}人民政府办公室 主办</div></body></html>
+""".encode()
+
+
 def _listing_pages(
-    root: Path, listing_url: str, organ_name: str, items: list[tuple[str, str, str]], city_name: str
+    root: Path,
+    listing_url: str,
+    organ_name: str,
+    items: list[tuple[str, str, str]],
+    city_name: str,
+    *,
+    by_year: bool = False,
 ) -> None:
-    """TRS-style column pages: newest first, PAGE_SIZE per page, index.html, index_1.html …"""
+    """TRS-style column pages: newest first, PAGE_SIZE per page, index.html, index_1.html …
+
+    ``by_year``: the column only links sub-columns named by publication year ("2024年" → ./2024/),
+    so a report is filed under the year after the one it reports on (or later when posted late).
+    """
     from ogi.synth.render_html import _e
 
     items = sorted(items, key=lambda x: x[2], reverse=True)
+    if by_year:
+        pub_years = sorted({d[:4] for _, _, d in items}, reverse=True)
+        links = "\n".join(f'<li><a href="./{y}/">{y}年</a></li>' for y in pub_years)
+        _write(root, listing_url + "index.html", _page_html(organ_name, city_name, links))
+        for y in pub_years:
+            sub = [(t, "../" + h.removeprefix("./"), d) for t, h, d in items if d.startswith(y)]
+            _listing_pages(root, f"{listing_url}{y}/", organ_name, sub, city_name)
+        return
     pages = [items[i : i + PAGE_SIZE] for i in range(0, len(items), PAGE_SIZE)] or [[]]
     for p, chunk in enumerate(pages):
         lis = "\n".join(
@@ -239,18 +273,12 @@ def _listing_pages(
         )
         nxt = f'<a href="index_{p + 1}.html">下一页</a>' if p + 1 < len(pages) else ""
         prv = (f'<a href="{"index.html" if p == 1 else f"index_{p - 1}.html"}">上一页</a>') if p else ""
-        html = f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"/><title>政府信息公开年报_{_e(organ_name)}_{_e(city_name)}人民政府</title>
-<meta name="ColumnName" content="政府信息公开年报"/></head>
-<body><div class="header"><a href="/">{_e(city_name)}人民政府</a> <a href="/zwgk/">政务公开</a></div>
-<div class="position">当前位置：首页 &gt; 政府信息公开 &gt; {_e(organ_name)} &gt; 政府信息公开年报</div>
-<div class="list"><ul>
-{lis}
-</ul></div>
-<div class="page"><script>createPageHTML({len(pages)}, {p}, "index", "html");</script>{prv} {nxt}</div>
-<div class="footer">{_e(city_name)}人民政府办公室 主办</div></body></html>
-"""
-        _write(root, listing_url + ("index.html" if p == 0 else f"index_{p}.html"), html.encode("utf-8"))
+        pager = f'<script>createPageHTML({len(pages)}, {p}, "index", "html");</script>{prv} {nxt}'
+        _write(
+            root,
+            listing_url + ("index.html" if p == 0 else f"index_{p}.html"),
+            _page_html(organ_name, city_name, lis, pager),
+        )
 
 
 def generate_city(
@@ -381,7 +409,7 @@ def generate_city(
             entry.truth = str(truth.relative_to(out))
             manifest.entries.append(entry)
             prev_printed = report
-        _listing_pages(root, listing, spec.name, items, city_name)
+        _listing_pages(root, listing, spec.name, items, city_name, by_year=i % 5 == 2)
 
     registry = {
         "registry": 1,
