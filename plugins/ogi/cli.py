@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ogi.validate.commands",
     "ogi.ops",
     "ogi.warehouse.commands",
+    "ogi.synth.commands",
 )
 
 

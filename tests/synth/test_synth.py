@@ -14,7 +14,7 @@ from ogi.model import ParsedReport, ParseError, Report
 from ogi.synth import defects as D
 from ogi.synth.city import Manifest, generate_city, load_truth, render_document
 from ogi.synth.layout import Options, build_page
-from ogi.synth.numbers import OrganSpec, diff_cells, generate_series
+from ogi.synth.numbers import OrganSpec, diff_cells, draw_scale, generate_series
 
 SCHEMA = Path(os.environ.get("OGI_SHARED", Path(__file__).resolve().parents[2].parent / "shared")) / "spec"
 META = ("year", "organ", "template_version", "title", "published_on")
@@ -71,15 +71,26 @@ def test_clean_series_chain_across_years():
 
 def test_application_counts_are_heavy_tailed():
     rng = random.Random(11)
-    specs = [
-        OrganSpec(f"o{i}", "某局", "department", "c", s)
-        for i, s in enumerate(
-            __import__("ogi.synth.numbers", fromlist=["draw_scale"]).draw_scale(rng) for _ in range(300)
-        )
-    ]
+    specs = [OrganSpec(f"o{i}", "某局", "department", "c", draw_scale(rng)) for i in range(300)]
     totals = [generate_series(s, [2023], rng)[2023].table3["new_received"]["total"] for s in specs]
     small = sum(1 for t in totals if t <= 20) / len(totals)
     assert 0.6 <= small <= 0.9 and max(totals) >= 500
+
+
+def test_cli_demo_city_and_bad_input(tmp_path, capsys):
+    from ogi.cli import main
+
+    assert main(["synth", "--demo", "--out", str(tmp_path / "demo")]) == 0
+    m = Manifest.load(tmp_path / "demo" / "manifest.json")
+    assert (len({e.organ_id for e in m.entries}), m.years) == (12, [2021, 2022, 2023, 2024, 2025])
+    assert "synthetic city" in capsys.readouterr().out
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("x")
+    assert main(["synth", "--out", str(tmp_path / "other")]) == 2
+    assert "not a synthetic city" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["synth", "--out", str(tmp_path / "x"), "--years", "2017-2020"])
+    assert "2019 <= first" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------- parsing every form
