@@ -682,3 +682,22 @@ def test_pdf_narrative_is_rewrapped_without_page_numbers():
     rows = [[Cell("一、本年新收政府信息公开申请数量"), *[Cell("1")] * 7]]
     pr = map_document(Document(format="pdf", text=text, tables=[Table(0, rows)]))
     assert pr.sections["overview"] == "2021 年，本机关共收到政府信息公开申请 21 件，均已按期答复。"
+
+
+def test_pdf_values_placed_under_their_header_when_blank_cells_are_missing():
+    """A PDF reader may drop empty cells; the boxes still say which column a value is in."""
+
+    def cell(text, x0, x1):
+        return Cell(text, page=1, bbox=(x0, 10.0, x1, 20.0))
+
+    heads = ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
+    rows = [
+        [cell("自然人", 300, 330), cell("法人或其他组织", 330, 510), cell("总计", 510, 545)],
+        [cell(h, 330 + 36 * i, 366 + 36 * i) for i, h in enumerate(heads)],
+        [cell("一、本年新收政府信息公开申请数量", 50, 300), cell("1", 300, 330), cell("1", 510, 545)],
+    ]
+    text = (
+        "示例县财政局2019年政府信息公开工作年度报告\n一、总体情况\n正文\n三、收到和处理政府信息公开申请情况"
+    )
+    pr = map_document(Document(format="pdf", text=text, tables=[Table(0, rows)]))
+    assert pr.report.table3["new_received"] == dict(zip(T.T3_COL_KEYS, [1, None, None, None, None, None, 1]))

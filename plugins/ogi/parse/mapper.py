@@ -47,6 +47,11 @@ _T3_HEADER_CORES = frozenset(
 _T4_HEADER_CORES = frozenset(L.core(x) for g in T.T4_GROUPS for x in (g.label, g.parent or g.label))
 _T4_LABEL_CORES = _T4_HEADER_CORES | {L.core(label) for _, label in T.T4_OUTCOMES}
 _T3_ORDER: tuple[str, ...] = T.T3_ROW_KEYS
+#: leaf column headers of table 三 (and an invented 小计 column, to be skipped) by normalised label
+_T3_COL_BY_CORE = {L.core(c.label): c.key for c in T.T3_COLUMNS} | {
+    "小计": "_subtotal",
+    "法人或其他组织小计": "_subtotal",
+}
 _OTHER_SUBROWS = T.T3_OTHER_ROWS[T.V2021]
 
 
@@ -124,6 +129,7 @@ class _TableReader:
         self.t2_headers: list[str] = []
         self.t3: dict[str, dict[str, int | None]] = {}
         self.t3_headers: list[str] = []
+        self.t3_col_x: dict[str, tuple[float, float]] = {}  # column key -> header x-range (PDF)
         self.t3_last: str | None = None
         self.t3_results_rowspan: int | None = None
         self.t3_pending: list[tuple[str, str, list[_Val]]] = []  # (position key, label, values)
@@ -194,6 +200,10 @@ class _TableReader:
             if any(c in _T3_HEADER_CORES or "勾稽关系" in n for c, n in zip(cores, norms)):
                 self.ctx = "t3"
                 self.t3_headers.extend(norms)
+                for (_, c), core in zip(labels, cores):
+                    key = _T3_COL_BY_CORE.get(core)
+                    if key and c.bbox and key not in self.t3_col_x:
+                        self.t3_col_x[key] = (c.bbox[0], c.bbox[2])
                 return
             if any(h in c for c in cores if len(c) <= 40 for h in _T4_HEADER_CORES) or (
                 self.ctx == "t4" and all(c in _T4_LABEL_CORES for c in cores)
@@ -336,7 +346,35 @@ class _TableReader:
             return order[i] if i < len(order) else None
         return None
 
+    def _t3_by_geometry(self, vals: list[_Val]) -> dict[str, _Val | None] | None:
+        """Values placed under the header column they overlap most (PDF cells have boxes): readers
+        may drop empty cells, so counting cells would shift values. None when geometry cannot say."""
+        if any(k not in self.t3_col_x for k in T.T3_COL_KEYS) or any(
+            v.cell.bbox is None for v in vals if v.reading.read_as != READ_BLANK
+        ):
+            return None
+        out: dict[str, _Val | None] = dict.fromkeys(T.T3_COL_KEYS)
+        for v in vals:
+            if v.cell.bbox is None:
+                continue
+            x0, x1 = v.cell.bbox[0], v.cell.bbox[2]
+            overlap = {k: min(x1, b) - max(x0, a) for k, (a, b) in self.t3_col_x.items()}
+            col = max(overlap, key=lambda k: overlap[k])
+            if overlap[col] <= 0.3 * max(1.0, min(x1 - x0, self.t3_col_x[col][1] - self.t3_col_x[col][0])):
+                if v.reading.read_as == READ_BLANK:
+                    continue
+                return None
+            if col == "_subtotal":
+                continue
+            if out[col] is not None and out[col].reading.read_as != READ_BLANK:
+                return None  # two values under one header: let the printed order decide
+            out[col] = v
+        return out
+
     def _t3_columns(self, key: str, vals: list[_Val]) -> dict[str, _Val | None]:
+        geo = self._t3_by_geometry(vals)
+        if geo is not None:
+            return geo
         n = len(vals)
         has_subtotal_col = any("小计" in h for h in self.t3_headers)
         while not has_subtotal_col and len(vals) > 7 and vals[0].reading.read_as == READ_BLANK:
