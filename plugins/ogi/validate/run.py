@@ -32,6 +32,7 @@ from ogi.validate.frame import REPORT_COL, VersionFrame, as_report, build_frames
 from ogi.validate.rules import RULE_BY_ID, RULES, Identity, TypeCheck, identities, type_checks
 from ogi.validate.suites import SEVERITIES, gx_suite, load_suite_dict, suite_name
 
+log = logging.getLogger(__name__)
 DATA_DOCS_SITE = "ogi_site"
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": [REPORT_COL]}
 
@@ -92,6 +93,8 @@ def validate_batch(
     rule_order = {r.id: i for i, r in enumerate(RULES)}
     results.sort(key=lambda r: (order[r.report], rule_order[r.rule]))
     index = docs_dir / "index.html" if docs_dir and (docs_dir / "index.html").exists() else None
+    if index:
+        log.info("validation run %s: Data Docs at %s", run_id, index)
     return ValidationRun(
         run_id,
         results,
@@ -186,6 +189,11 @@ def _failed_ids(validation_result) -> dict[tuple[str, str], set[str]]:
 # ----------------------------------------------------------------------------------- mapping
 
 
+def _short(ref: CellRef) -> str:
+    """A cell as written in details: ``t3.granted.total``, ``t4.review_total`` (no ``.value``)."""
+    return str(ref).removesuffix(".value")
+
+
 def _num(x: float) -> int | float:
     return int(x) if float(x).is_integer() else round(float(x), 6)
 
@@ -274,10 +282,10 @@ def _identity_results(frame: VersionFrame, ident: Identity, failed: set[str]) ->
                 )
             )
             continue
-        op = "=" if ident.comparison == "==" else "≥"
+        broken = "≠" if ident.comparison == "==" else "<"
         detail = (
-            f"{' + '.join(str(c) for c in ident.lhs)} = {left} {'≠' if op == '=' else '<'} "
-            f"{' + '.join(str(c) for c in ident.rhs) or '0'} = {right}"
+            f"{' + '.join(_short(c) for c in ident.lhs)} = {left} {broken} "
+            f"{' + '.join(_short(c) for c in ident.rhs) or '0'} = {right}"
             + (" (blanks counted as 0)" if imputed else "")
         )
         out.append(
