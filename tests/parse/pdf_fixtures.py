@@ -85,6 +85,8 @@ class PdfStyle:
     fake_bold: bool = False
     white_rects: bool = False
     font_size: float = 7.0
+    running_header: str | None = None  # printed at the top of every page
+    page_numbers: bool = False  # "- n -" at the bottom of every page
 
 
 class _Pdf:
@@ -100,8 +102,16 @@ class _Pdf:
         self.y = PAGE_H - MARGIN  # baseline cursor (reportlab: origin bottom-left)
 
     def new_page(self) -> None:
+        self._decorate()
         self.c.showPage()
         self.y = PAGE_H - MARGIN
+
+    def _decorate(self) -> None:
+        self.c.setFillColorRGB(0, 0, 0)
+        if self.s.running_header:
+            self.text(MARGIN, PAGE_H - 35, self.s.running_header, 8)
+        if self.s.page_numbers:
+            self.text(PAGE_W / 2 - 10, 30, f"- {self.c.getPageNumber()} -", 9)
 
     def text(self, x: float, y: float, s: str, size: float) -> None:
         c = self.c
@@ -215,6 +225,7 @@ class _Pdf:
             y -= fs + 2
 
     def bytes(self) -> bytes:
+        self._decorate()
         self.c.save()
         return self.buf.getvalue()
 

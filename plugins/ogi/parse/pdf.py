@@ -239,7 +239,7 @@ def _continue_open_cells(prev_rows: list[list[Cell]], first: list[Cell]) -> list
     return out
 
 
-def _join(blocks: list[_Block], page_texts: dict[int, list[tuple[float, str]]]) -> list[list[_Block]]:
+def _join(blocks: list[_Block], lines: list[_Line]) -> list[list[_Block]]:
     """Group blocks into logical tables: a block that opens a page (no text above it) continues
     the previous page's last block (no text below it) when their columns agree."""
     groups: list[list[_Block]] = []
@@ -248,8 +248,8 @@ def _join(blocks: list[_Block], page_texts: dict[int, list[tuple[float, str]]]) 
         if (
             prev is not None
             and b.page == prev.page + 1
-            and not any(top < b.top and len(t) > 12 for top, t in page_texts.get(b.page, []))
-            and not any(top > prev.bottom and len(t) > 12 for top, t in page_texts.get(prev.page, []))
+            and not any(ln.page == b.page and ln.top < b.top for ln in lines)
+            and not any(ln.page == prev.page and ln.top > prev.bottom for ln in lines)
             and _same_columns(prev.col_edges, b.col_edges)
         ):
             head = [_row_texts(r) for r in groups[-1][0].rows]
@@ -266,8 +266,25 @@ def _join(blocks: list[_Block], page_texts: dict[int, list[tuple[float, str]]]) 
 # ---------------------------------------------------------------------------- reader
 
 
-def _text_lines(page, boxes: list[tuple[float, float, float, float]]) -> list[tuple[float, str]]:
-    """(top, text) of the page's lines outside the tables."""
+@dataclass
+class _Line:
+    page: int
+    top: float
+    x0: float
+    x1: float
+    height: float
+    text: str
+    page_height: float
+
+
+_PAGE_NUMBER = re.compile(
+    r"^[-–—_\s]*(?:\d{1,3}|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})[-–—_\s]*$"
+)
+_HEADING = re.compile(r"^(?:[一二三四五六七八九十]{1,2}\s*[、.．]|[（(][一二三四五六七八九十]{1,2}[)）])")
+
+
+def _text_lines(page, page_no: int, boxes: list[tuple[float, float, float, float]]) -> list[_Line]:
+    """The page's text lines outside the tables."""
 
     def outside(obj: dict) -> bool:
         if obj.get("object_type") != "char":
@@ -276,7 +293,59 @@ def _text_lines(page, boxes: list[tuple[float, float, float, float]]) -> list[tu
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
     p = page.filter(outside) if boxes else page
-    return [(ln["top"], ln["text"]) for ln in p.extract_text_lines(return_chars=False) if ln["text"].strip()]
+    return [
+        _Line(
+            page_no, ln["top"], ln["x0"], ln["x1"], ln["bottom"] - ln["top"], ln["text"].strip(), page.height
+        )
+        for ln in p.extract_text_lines(return_chars=False)
+        if ln["text"].strip()
+    ]
+
+
+def _drop_running_lines(lines: list[_Line]) -> list[_Line]:
+    """Without page numbers and running headers/footers (lines in the top or bottom 10 % of the page
+    that are a page number or recur, digits aside, on two or more pages)."""
+
+    def margin(ln: _Line) -> bool:
+        return ln.top < 0.1 * ln.page_height or ln.top > 0.9 * ln.page_height
+
+    def shape(ln: _Line) -> str:
+        return re.sub(r"\d+", "#", re.sub(r"\s+", "", ln.text))
+
+    pages: dict[str, set[int]] = {}
+    for ln in lines:
+        if margin(ln):
+            pages.setdefault(shape(ln), set()).add(ln.page)
+    return [
+        ln
+        for ln in lines
+        if not (margin(ln) and (_PAGE_NUMBER.match(ln.text) or len(pages.get(shape(ln), ())) >= 2))
+    ]
+
+
+def _paragraphs(lines: list[_Line]) -> list[_Line]:
+    """Hard-wrapped lines joined back: a line that reaches the right margin continues on the next
+    line when that one starts at the left margin (not indented, not a heading), also across pages."""
+    if not lines:
+        return lines
+    left = min(ln.x0 for ln in lines)
+    right = max(ln.x1 for ln in lines)
+    out: list[_Line] = []
+    for ln in lines:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.x1 >= right - 1.5 * prev.height
+            and ln.x0 <= left + 0.5 * ln.height
+            and abs(ln.height - prev.height) <= 0.25 * prev.height
+            and not _HEADING.match(ln.text)
+        ):
+            sep = " " if re.match(r"[A-Za-z]", ln.text) and re.search(r"[A-Za-z]$", prev.text) else ""
+            prev.text += sep + ln.text
+            prev.x1 = ln.x1
+            continue
+        out.append(_Line(ln.page, ln.top, ln.x0, ln.x1, ln.height, ln.text, ln.page_height))
+    return out
 
 
 def read_pdf(data: bytes) -> Document:
@@ -284,7 +353,7 @@ def read_pdf(data: bytes) -> Document:
     and bbox. Raises ``ParseError`` needs_ocr / encrypted / corrupt."""
     pdf = _open(data)
     blocks: list[_Block] = []
-    page_texts: dict[int, list[tuple[float, str]]] = {}
+    lines: list[_Line] = []
     images = 0
     try:
         for page in pdf.pages:
@@ -299,8 +368,9 @@ def read_pdf(data: bytes) -> Document:
                     if b is not None:
                         found.append((t.bbox, b))
             blocks.extend(b for _, b in found)
-            page_texts[page.page_number] = _text_lines(p, [bbox for bbox, _ in found])
-        meta = {k.lower(): v for k, v in (pdf.metadata or {}).items() if isinstance(v, str)}
+            lines += _text_lines(p, page.page_number, [bbox for bbox, _ in found])
+        meta = {k.lower(): _info_string(v) for k, v in (pdf.metadata or {}).items()}
+        n_pages = len(pdf.pages)
     except ParseError:
         raise
     except Exception as e:  # noqa: BLE001  (pdfminer fails lazily on broken content streams)
@@ -309,34 +379,54 @@ def read_pdf(data: bytes) -> Document:
         ) from None
     finally:
         pdf.close()
-    _check_text_layer(page_texts, blocks, images)
-    groups = _join(blocks, page_texts)
+    _check_text_layer(lines, blocks, images)
+    lines = _drop_running_lines(lines)
+    groups = _join(blocks, lines)
     tables = [
         Table(index=i, rows=[r for b in g for r in b.rows], page=g[0].page) for i, g in enumerate(groups)
     ]
-    # reading order: page, then top; table rows as "a | b" lines
-    items: list[tuple[int, float, str]] = [
-        (pg, top, t) for pg, lines in page_texts.items() for top, t in lines
-    ]
+    # reading order: page, then top; paragraphs between tables; table rows as "a | b" lines
+    items: list[tuple[int, float, str]] = []
     for b in blocks:
         for r in b.rows:
             top = min(c.bbox[1] for c in r if c.bbox)
             items.append((b.page, top, " | ".join(c.text.replace("\n", " ") for c in r)))
+    cuts = sorted((b.page, b.top) for b in blocks)
+    run: list[_Line] = []
+    for ln in lines + [None]:  # paragraphs are joined only between two tables
+        if ln is None or (run and any((run[-1].page, run[-1].top) < c < (ln.page, ln.top) for c in cuts)):
+            items += [(x.page, x.top, x.text) for x in _paragraphs(run)]
+            run = []
+        if ln is not None:
+            run.append(ln)
     items.sort(key=lambda x: (x[0], x[1]))
-    meta.update({"pages": len(page_texts), "images": images})
-    meta = {k: v for k, v in meta.items() if k not in ("title", "author") or _readable(v)}
+    meta = {k: v for k, v in meta.items() if v}
+    meta.update({"pages": n_pages, "images": images})
     return Document(format="pdf", text="\n".join(t for _, _, t in items), tables=tables, meta=meta)
 
 
-def _readable(s: Any) -> bool:
-    """PDF info strings written as UTF-16 without a BOM pdfminer understands come out as mojibake."""
-    return isinstance(s, str) and "\x00" not in s and "ÿþ" not in s and "þÿ" not in s
+def _info_string(v: Any) -> str | None:
+    """A document-info string; UTF-16 strings that came out as Latin-1 mojibake ("ÿþ…") are re-decoded."""
+    if isinstance(v, bytes):
+        v = v.decode("latin-1")
+    if not isinstance(v, str):
+        return None
+    if v.startswith(("ÿþ", "þÿ")):  # UTF-16 read as PDFDocEncoding: map back to bytes, decode
+        from pdfminer.utils import PDFDocEncoding
+
+        back: dict[str, int] = {}
+        for i, ch in enumerate(PDFDocEncoding):
+            back.setdefault(ch, i)
+        try:
+            v = bytes(back[ch] for ch in v).decode("utf-16")
+        except (KeyError, UnicodeDecodeError):
+            return None
+    v = v.replace("\x00", "").strip()
+    return v or None
 
 
-def _check_text_layer(
-    page_texts: dict[int, list[tuple[float, str]]], blocks: list[_Block], images: int
-) -> None:
-    text = "".join(t for lines in page_texts.values() for _, t in lines)
+def _check_text_layer(lines: list[_Line], blocks: list[_Block], images: int) -> None:
+    text = "".join(ln.text for ln in lines)
     text += "".join(c.text for b in blocks for r in b.rows for c in r)
     if not text.strip():
         why = "its pages are images" if images else "it has no text"
