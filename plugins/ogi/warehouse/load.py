@@ -19,6 +19,7 @@ batch. On SQLite ``BEGIN IMMEDIATE`` serialises writers.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -33,9 +34,11 @@ from ogi.templates import (
     MONEY,
     MONEY_WAN,
     ORGAN_TYPES,
+    TEMPLATE_VERSIONS,
     UNIT_SUFFIX,
     expected_version,
     publication_deadline,
+    t2_cells,
     t2_column,
 )
 from ogi.warehouse import models as m
@@ -148,18 +151,32 @@ def _upsert(
     conn.execute(stmt, rows)
 
 
-def bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
-    """Insert many rows: COPY on PostgreSQL (same transaction), executemany elsewhere."""
+def bulk_insert(
+    conn: Connection,
+    table,
+    rows: list[dict] | list[tuple],
+    cols: Sequence[str] | None = None,
+    pg_types: Sequence[str] | None = None,
+) -> None:
+    """Insert many rows fast, in the caller's transaction: COPY on PostgreSQL (binary when the column
+    types are given), a driver-level executemany elsewhere. ``rows`` are dicts, or tuples in ``cols`` order."""
     if not rows:
         return
-    if conn.dialect.name == "postgresql" and len(rows) > 200:
+    if cols is None:
         cols = list(rows[0])
+        rows = [tuple(r[c] for c in cols) for r in rows]
+    names = ", ".join(cols)
+    if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as cp:
+        fmt = " (FORMAT BINARY)" if pg_types else ""
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN{fmt}") as cp:
+            if pg_types:
+                cp.set_types(list(pg_types))
             for r in rows:
-                cp.write_row([r[c] for c in cols])
+                cp.write_row(r)
         return
-    conn.execute(table.insert(), rows)
+    marks = ", ".join("?" for _ in cols)
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
 
 
 def _retryable(exc: DBAPIError) -> bool:
@@ -292,41 +309,44 @@ def sync_registry(engine: Engine, registry) -> dict[str, int]:
 # ----------------------------------------------------------------------------- rows of one report
 
 
-def _fact_rows(report_id: int, parsed: ParsedReport, imputed: set[str]) -> list[dict]:
+FACT_COLS = (
+    "report_id", "table_no", "row_key", "col_key", "value_num", "raw_text", "unit", "imputed", "read_as",
+    "src_table", "src_row", "src_col", "page", "bbox_x0", "bbox_top", "bbox_x1", "bbox_bottom",
+)  # fmt: skip
+#: PostgreSQL types of FACT_COLS, for binary COPY (must match the 0001 schema)
+FACT_PG_TYPES = ("int4", "int2", "varchar", "varchar", "float8", "text", "varchar", "bool", "varchar",
+                 "int4", "int4", "int4", "int4", "float8", "float8", "float8", "float8")  # fmt: skip
+_NO_BBOX = (None, None, None, None)
+
+
+@functools.cache
+def _t2_kinds(version: str) -> dict[tuple[str, str], str]:
+    return {(r, c): col.kind for r, c, col in t2_cells(version)}
+
+
+def _fact_rows(report_id: int, parsed: ParsedReport, imputed: set[str]) -> list[tuple]:
+    """One tuple (in FACT_COLS order) per printed cell of the report, blanks included."""
     rep = parsed.report
+    prov = parsed.provenance
+    kinds = _t2_kinds(rep.template_version) if rep.template_version in TEMPLATE_VERSIONS else {}
     rows = []
     for ref, value in rep.cells():
-        src = parsed.provenance.get(ref)
+        src = prov.get(ref)
         unit = src.unit if src else None
         if ref.table == 2:
-            col = t2_column(rep.template_version, ref.row, ref.col)
             printed_unit = ((rep.table2 or {}).get(ref.row) or {}).get(ref.col + UNIT_SUFFIX)
-            unit = printed_unit or unit or ("万元" if col and col.kind == MONEY_WAN else None)
-            if col and col.kind == MONEY and not unit:
-                unit = None  # v2019 采购总金额 without a printed unit: unknown, never guessed here
+            unit = printed_unit or unit or ("万元" if kinds.get((ref.row, ref.col)) == MONEY_WAN else None)
         num = float(value) if _is_num(value) else None
-        bbox = src.bbox if src and src.bbox else (None, None, None, None)
+        if src is None:
+            raw = None if value is None or num is not None else str(value)
+            rows.append((report_id, ref.table, ref.row, ref.col, num, raw, unit, num is None and str(ref) in imputed,
+                         None, None, None, None, None, None, None, None, None))  # fmt: skip
+            continue
+        bbox = src.bbox or _NO_BBOX
         rows.append(
-            {
-                "report_id": report_id,
-                "table_no": ref.table,
-                "row_key": ref.row,
-                "col_key": ref.col,
-                "value_num": num,
-                "raw_text": src.raw if src else (None if value is None or num is not None else str(value)),
-                "unit": unit,
-                "imputed": num is None and str(ref) in imputed,
-                "read_as": src.read_as if src else None,
-                "src_table": src.table_index if src else None,
-                "src_row": src.row if src else None,
-                "src_col": src.col if src else None,
-                "page": src.page if src else None,
-                "bbox_x0": bbox[0],
-                "bbox_top": bbox[1],
-                "bbox_x1": bbox[2],
-                "bbox_bottom": bbox[3],
-            }
-        )
+            (report_id, ref.table, ref.row, ref.col, num, src.raw, unit, num is None and str(ref) in imputed,
+             src.read_as, src.table_index, src.row, src.col, src.page, *bbox)
+        )  # fmt: skip
     return rows
 
 
@@ -624,11 +644,9 @@ def _load(conn: Connection, items: list[LoadItem], run: RunInfo) -> LoadResult:
         if it.parsed is None:
             continue
         facts += _fact_rows(rid, it.parsed, _imputed_cells(it.results))
-        sections += [
-            {"report_id": rid, "section_key": k, "body": v} for k, v in it.parsed.sections.items() if v
-        ]
-    bulk_insert(conn, ft, facts)
-    bulk_insert(conn, st, sections)
+        sections += [(rid, k, v) for k, v in it.parsed.sections.items() if v]
+    bulk_insert(conn, ft, facts, FACT_COLS, FACT_PG_TYPES)
+    bulk_insert(conn, st, sections, ("report_id", "section_key", "body"))
     bulk_insert(conn, vt, results)
     res.n_facts = len(facts)
     res.n_results += len(results)
