@@ -101,6 +101,16 @@ def test_same_kind_of_organ_of_another_place_is_never_taken():
     both = [*district, item("市公安局2023年度政府信息公开工作年度报告", "city")]
     assert choose_item(both, 2023, city_police).url == "city"
     assert choose_item(both, 2023, OrganNames.of(["澜城区公安局"], "云澜市")).url == "district"
+    # a district's organ: its short name comes from its region's name
+    district_edu = OrganNames.of(["澜城区教育局"], "云澜市", "澜城区")
+    assert choose_item([item("临城区教育局2023年度政府信息公开工作年度报告")], 2023, district_edu) is None
+    assert (
+        choose_item([item("澜城区教育局2023年度政府信息公开工作年度报告", "ok")], 2023, district_edu).url
+        == "ok"
+    )
+    # an abbreviated place is still this organ
+    czj = OrganNames.of(["平潭综合实验区财政金融局"], "平潭综合实验区")
+    assert czj.score("平潭财政金融局") == 2 and czj.score("长乐区财政金融局") == -1
     gov = OrganNames.of(["云澜市人民政府"], "云澜市")
     assert choose_item([item("澜城区人民政府2023年政府信息公开年报")], 2023, gov) is None
     assert choose_item([item("云澜市政府2023年政府信息公开年报", "g")], 2023, gov).url == "g"

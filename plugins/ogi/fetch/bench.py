@@ -137,8 +137,9 @@ def docx_bytes(text: str = "report") -> bytes:
 # ----------------------------------------------------------------------------- the generated city
 
 
-def generate_city(root: Path, *, organs: int = 200, year: int = 2023, per_page: int = 8, districts: int = 10):
-    """Write a city's portals under ``root``; return (Registry, expected {organ_id: status})."""
+def simple_city(root: Path, *, organs: int = 200, year: int = 2023, per_page: int = 8, districts: int = 10):
+    """Write a small generated city's portals under ``root`` (used when ``ogi.synth`` is absent);
+    return (Registry, expected {organ_id: (status, article URL or None)})."""
     from ogi.fetch.registry import Organ, Region, Registry
 
     city_host = "www.bench.gov.cn"
@@ -157,7 +158,9 @@ def generate_city(root: Path, *, organs: int = 200, year: int = 2023, per_page: 
             host, region, otype, name = hosts[1 + d], f"bench-d{d:02d}", "township", f"第{d}区第{n}镇人民政府"
         base = f"https://{host}/xxgk/{oid}/ndbg/"
         published = [y for y in years if not (n % 25 == 7 and y == year)]  # 1 in 25 misses year Y
-        expected[oid] = "found" if year in published else "not_published"
+        expected[oid] = ("found", f"{base}{year + 1}03/t{year + 1}0315_{n}{year}.html")
+        if year not in published:
+            expected[oid] = ("not_published", None)
         attach_only = n % 10 == 3
         page_count = (len(published) + per_page - 1) // per_page
         for p in range(page_count):
@@ -184,6 +187,21 @@ def generate_city(root: Path, *, organs: int = 200, year: int = 2023, per_page: 
     return registry, expected
 
 
+def synth_city(out: Path, *, organs: int = 200, year: int = 2023, seed: int = 1):
+    """The synthetic city of ``ogi.synth`` (3 years up to ``year``); return (portal root, Registry,
+    expected {organ_id: (status, article URL or None)}) from its manifest."""
+    from ogi.fetch.registry import load_registry
+    from ogi.synth.city import generate_city
+
+    manifest = generate_city(out, organs=organs, years=range(max(2019, year - 2), year + 1), seed=seed)
+    expected = {
+        e.organ_id: ("found", e.url) if e.form else (e.expect.get("outcome", "not_published"), None)
+        for e in manifest.entries
+        if e.year == year
+    }
+    return out / "portal", load_registry(out / "registry.yaml"), expected
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from ogi.fetch.archive import Archive
     from ogi.fetch.http import HttpPolicy
@@ -195,12 +213,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--latency", type=float, default=0.05, help="seconds per request at the portal")
     ap.add_argument("--workers", type=int, default=16, help="organs fetched in parallel")
     ap.add_argument("--year", type=int, default=2023)
+    ap.add_argument(
+        "--city",
+        choices=["synth", "simple"],
+        default="synth",
+        help="ogi.synth's city (default) or this module's small generator",
+    )
     args = ap.parse_args(list(argv or []))
     policy = HttpPolicy()
     with tempfile.TemporaryDirectory(prefix="ogi-bench-fetch-") as tmp:
-        root = Path(tmp) / "portal"
         t0 = time.perf_counter()
-        registry, expected = generate_city(root, organs=args.organs, year=args.year)
+        if args.city == "synth":
+            root, registry, expected = synth_city(Path(tmp) / "city", organs=args.organs, year=args.year)
+        else:
+            root = Path(tmp) / "portal"
+            registry, expected = simple_city(root, organs=args.organs, year=args.year)
         gen_s = time.perf_counter() - t0
         with serve_portal(root, latency=args.latency) as portal:
             t0 = time.perf_counter()
@@ -210,6 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 archive=Archive(Path(tmp) / "archive"),
                 via=portal.base_url,
                 policy=policy,
+                allow_private_hosts=True,
                 max_workers=args.workers,
             )
             elapsed = time.perf_counter() - t0
@@ -219,20 +247,37 @@ def main(argv: Sequence[str] | None = None) -> int:
                 by_host.setdefault(r["host"], []).append(r["t"])
     gaps = [b - a for ts in by_host.values() for a, b in zip(sorted(ts), sorted(ts)[1:])]
     busiest = max(by_host.items(), key=lambda kv: len(kv[1]))
-    wrong = [o.organ_id for o in outcomes if o.status != expected[o.organ_id]]
+    wrong = [
+        o for o in outcomes if (o.status, o.url if expected[o.organ_id][1] else None) != expected[o.organ_id]
+    ]
+    listings: dict[str, int] = {}
+    for organ in registry.organs:
+        for u in organ.listing_urls:
+            listings[u] = listings.get(u, 0) + 1
+    # a generator that gives two organs one listing URL writes one column over the other: those organs'
+    # expectations cannot hold, whatever the fetcher does
+    shared = {o.id for o in registry.organs if any(listings[u] > 1 for u in o.listing_urls)}
+    unexplained = [o for o in wrong if o.organ_id not in shared]
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in sorted({o.status for o in outcomes})}
-    print(f"city: {args.organs} organs on {len(registry.allowed_hosts)} hosts (generated in {gen_s:.1f} s)")
+    hosts = len(by_host)
+    print(f"city ({args.city}): {len(registry.organs)} organs on {hosts} hosts, generated in {gen_s:.1f} s")
     print(
         f"portal latency {args.latency * 1000:.0f} ms/request; politeness: {policy.per_host} concurrent "
         f"and {policy.delay * 1000:.0f} ms between request starts per host; {args.workers} workers"
     )
     print(
-        f"discovery+download: {elapsed:.1f} s for {requests} requests "
-        f"({requests / elapsed:.1f} req/s); outcomes {counts}; mismatches vs expected: {len(wrong)}"
+        f"discovery+download for {args.year}: {elapsed:.1f} s for {requests} requests "
+        f"({requests / elapsed:.1f} req/s); outcomes {counts}"
     )
     print(
         f"politeness observed at the portal: busiest host {busiest[0]} got {len(busiest[1])} requests; "
         f"smallest gap between request arrivals on one host {min(gaps) * 1000:.0f} ms"
     )
+    print(
+        f"mismatches vs the generator's expectation: {len(wrong)}, of which {len(unexplained)} not explained "
+        f"by a listing URL the generator gave to two organs ({len(shared)} organs affected)"
+    )
+    for o in unexplained[:10]:
+        print(f"  {o.organ_id}: {o.status} {o.url or ''} {o.reason or ''} (expected {expected[o.organ_id]})")
     print(f"target <= 60 s: {'met' if elapsed <= 60 else 'MISSED'}")
-    return 0 if not wrong else 1
+    return 0 if not unexplained else 1

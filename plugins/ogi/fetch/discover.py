@@ -254,36 +254,39 @@ def parse_listing(html: str, base_url: str) -> ListingPage:
 @dataclass(frozen=True)
 class OrganNames:
     """How report titles may name an organ: its full names (current and former, 人民政府 also as
-    政府) and short forms without the city's name ("财政局" for "云澜市财政局")."""
+    政府), short forms without its city's or region's name ("财政局" for "云澜市财政局") and those
+    places (a title may abbreviate them: "平潭财政金融局")."""
 
     full: tuple[str, ...]
     short: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, names: Iterable[str], city_name: str | None = None) -> OrganNames:
-        city = _PUNCT.sub("", norm(city_name or ""))
+    def of(cls, names: Iterable[str], *places: str | None) -> OrganNames:
+        where = [p for p in (_PUNCT.sub("", norm(x or "")) for x in places) if p]
         full: list[str] = []
         for n in names:
             n = _PUNCT.sub("", norm(n))
             full += [n, n.removesuffix("人民政府") + "政府"] if n.endswith("人民政府") else [n]
-        short = [n[len(city) :] for n in full if city and n.startswith(city) and len(n) - len(city) >= 2]
-        return cls(tuple(dict.fromkeys(x for x in full if x)), tuple(dict.fromkeys(short)))
+        short = [n[len(p) :] for n in full for p in where if n.startswith(p) and len(n) - len(p) >= 2]
+        return cls(tuple(dict.fromkeys(x for x in full if x)), tuple(dict.fromkeys(short)), tuple(where))
 
     def score(self, prefix: str) -> int:
         """What the part of a title before its year says about whose report it is:
-        3 this organ's name (or its tail: "区财政金融局"); 2 its short name exactly; 1 no name, or only
-        the city/area ("平潭综合实验区"); 0 a name we do not know; -1 the same kind of organ of another
-        place ("澜城区公安局" for 云澜市公安局), never this organ's report."""
+        3 this organ's name (or its tail: "区财政金融局"); 2 its short name, alone or after an
+        abbreviation of its place ("平潭财政金融局"); 1 no name, or only the place ("平潭综合实验区");
+        0 a name we do not know; -1 the same kind of organ of another place ("澜城区公安局" for
+        云澜市公安局), never this organ's report."""
         if not prefix:
             return 1
         if len(prefix) >= 2 and any(n.endswith(prefix) or prefix.endswith(n) for n in self.full):
             return 3
-        if prefix in self.short:
-            return 2
+        for s in self.short:
+            if prefix.endswith(s):
+                qualifier = prefix[: -len(s)]
+                return 2 if not qualifier or any(qualifier in p for p in self.places) else -1
         if any(n.startswith(prefix) for n in self.full):
             return 1
-        if any(prefix.endswith(s) for s in self.short):
-            return -1
         return 0
 
 

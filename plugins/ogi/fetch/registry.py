@@ -103,6 +103,9 @@ class Registry:
                 return o
         raise KeyError(f"no organ {key!r} in registry {self.path or self.city_id}")
 
+    def region_name(self, region_id: str) -> str | None:
+        return next((r.name for r in self.regions if r.id == region_id), None)
+
     def hosts_for(self, organ: Organ) -> frozenset[str]:
         """Hosts a fetch for this organ may touch: the city's plus the organ's own."""
         return frozenset(self.allowed_hosts) | frozenset(organ.allowed_hosts)

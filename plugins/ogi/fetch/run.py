@@ -53,7 +53,7 @@ def fetch_organ(
 ) -> FetchOutcome:
     """Discover and download one organ's report for ``year``; never raises for portal trouble."""
     hosts = registry.hosts_for(organ)
-    names = discover.OrganNames.of(organ.names, registry.city_name)
+    names = discover.OrganNames.of(organ.names, registry.city_name, registry.region_name(organ.region))
     out = FetchOutcome(organ.id, year, NOT_PUBLISHED)
     try:
         article_url = organ.report_urls.get(year)
