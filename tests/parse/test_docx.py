@@ -99,3 +99,40 @@ def test_zip_without_a_word_document_is_corrupt():
     with pytest.raises(ParseError) as e:
         read_docx(buf.getvalue())
     assert e.value.reason == "corrupt"
+
+
+def _edit(docx_bytes: bytes, edit) -> bytes:
+    import docx
+
+    d = docx.Document(io.BytesIO(docx_bytes))
+    edit(d)
+    out = io.BytesIO()
+    d.save(out)
+    return out.getvalue()
+
+
+def test_rows_inside_content_controls_and_text_box_fallbacks():
+    """Rows wrapped in w:sdt (content controls) are read; the mc:Fallback copy of a text box is not."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls, qn
+
+    html = _html(2021)
+
+    def edit(d):
+        tbl = d.tables[1]._tbl
+        for tr in list(tbl.iterchildren(qn("w:tr")))[5:9]:
+            sdt = parse_xml(f"<w:sdt {nsdecls('w')}><w:sdtPr/><w:sdtContent/></w:sdt>")
+            tr.addprevious(sdt)
+            sdt.find(qn("w:sdtContent")).append(tr)
+        box = (
+            f'<w:p {nsdecls("w")} xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+            '<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:t>文本框甲</w:t></mc:Choice>'
+            "<mc:Fallback><w:t>文本框甲</w:t></mc:Fallback></mc:AlternateContent></w:r></w:p>"
+        )
+        d.paragraphs[0]._p.addnext(parse_xml(box))
+
+    data = _edit(render_docx(html_document(html)), edit)
+    doc = read_docx(data)
+    assert doc.text.count("文本框甲") == 1
+    expected = parse_bytes(html.encode("utf-8")).report.to_canonical()
+    assert parse_bytes(data).report.to_canonical()["table3"] == expected["table3"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+from functools import cache
 from typing import Any
 
 from ogi.model import ParseError
@@ -26,10 +27,24 @@ def _val(el, path: str) -> str | None:
     return None if found is None else found.get(_W + "val", "")
 
 
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+#: runs, tabs, breaks and paragraphs in document order, not the duplicate of a text box that
+#: Word keeps for old readers (mc:Fallback)
+_TEXT_NODES = "(.//w:t | .//w:tab | .//w:br | .//w:cr | .//w:p)[not(ancestor::mc:Fallback)]"
+_NS = {"w": _W[1:-1], "mc": _MC}
+
+
+@cache
+def _text_nodes():
+    from lxml import etree
+
+    return etree.XPath(_TEXT_NODES, namespaces=_NS)
+
+
 def _text(el) -> str:
     """Visible text of a paragraph or cell: runs, tabs and breaks (deleted text and field codes skipped)."""
     parts: list[str] = []
-    for node in el.iter(_W + "t", _W + "tab", _W + "br", _W + "cr", _W + "p"):
+    for node in _text_nodes()(el):
         if node.tag == _W + "t":
             parts.append(node.text or "")
         elif node.tag == _W + "tab":
@@ -42,13 +57,23 @@ def _text(el) -> str:
     return re.sub(r"[ \t\u3000]*\n[ \t\u3000]*", "\n", "".join(parts)).strip()
 
 
+def _children(el, tag: str):
+    """Direct children with ``tag``, also those wrapped in content controls or custom XML."""
+    for child in el:
+        if child.tag == tag:
+            yield child
+        elif child.tag in (_W + "sdt", _W + "customXml"):
+            inner = child.find(_W + "sdtContent")
+            yield from _children(child if inner is None else inner, tag)
+
+
 def _grid_rows(tbl) -> list[list[tuple[int, int, str | None, Any]]]:
     """Per row: (grid column, colspan, vMerge value or None, w:tc) for every cell."""
     rows = []
-    for tr in tbl.iterfind(_W + "tr"):
+    for tr in _children(tbl, _W + "tr"):
         col = int(_val(tr, f"{_W}trPr/{_W}gridBefore") or 0)
         cells = []
-        for tc in tr.iterfind(_W + "tc"):
+        for tc in _children(tr, _W + "tc"):
             span = int(_val(tc, f"{_W}tcPr/{_W}gridSpan") or 1)
             cells.append((col, span, _val(tc, f"{_W}tcPr/{_W}vMerge"), tc))
             col += span
@@ -82,10 +107,9 @@ def _blocks(parent):
     for el in parent:
         if el.tag in (_W + "p", _W + "tbl"):
             yield el
-        elif el.tag == _W + "sdt":
-            content = el.find(_W + "sdtContent")
-            if content is not None:
-                yield from _blocks(content)
+        elif el.tag in (_W + "sdt", _W + "customXml"):
+            inner = el.find(_W + "sdtContent")
+            yield from _blocks(el if inner is None else inner)
 
 
 def read_docx(data: bytes) -> Document:
