@@ -42,6 +42,14 @@ def test_conditional_request_does_not_download_again(site, tmp_path):
     assert first.sha256 == second.sha256
     records = archive.records(first.sha256)
     assert [r["status"] for r in records] == [200, 304]
+    with (
+        serve_portal(site) as portal,
+        HttpClient(
+            FAST, via=portal.base_url, allow_private_hosts=True, archive=archive, conditional=False
+        ) as c,
+    ):
+        forced = c.get(f"http://{H}/a.html", allowed_hosts=[H])
+    assert (forced.status, forced.from_archive) == (200, False)
     assert records[0]["headers"]["etag"] and records[0]["url"] == f"http://{H}/a.html"
 
 

@@ -203,8 +203,10 @@ class HttpClient:
         via: str | None = None,
         allow_private_hosts: bool = False,
         archive: ArchiveStore | None = None,
+        conditional: bool = True,
     ):
         self.policy = policy or HttpPolicy()
+        self.conditional = conditional  # False: ignore stored ETag / Last-Modified, download everything
         self.via = via.rstrip("/") if via else None
         self.allow_private_hosts = allow_private_hosts
         self.archive = archive
@@ -234,7 +236,7 @@ class HttpClient:
     def get(self, url: str, *, allowed_hosts: Iterable[str]) -> Response:
         """GET ``url`` following allowed redirects; archive the body; raise FetchError/BlockedError."""
         allowed = frozenset(h.lower() for h in allowed_hosts)
-        cached = self.archive.validators(url) if self.archive else None
+        cached = self.archive.validators(url) if self.archive and self.conditional else None
         conditional = {}
         if cached:
             if cached.get("etag"):

@@ -123,12 +123,16 @@ def fetch_reports(
     allow_private_hosts: bool | None = None,
     max_workers: int = 8,
     max_pages: int = 20,
+    conditional: bool = True,
 ) -> list[FetchOutcome]:
     """One outcome per organ (registry order). ``allow_private_hosts`` overrides the registry's
-    setting (tests and demos serving a local portal through ``via``)."""
+    setting (tests and demos serving a local portal through ``via``); ``conditional=False`` downloads
+    everything again instead of asking "changed since?" (a forced re-fetch)."""
     chosen = select_organs(registry, year, organs)
     private = registry.allow_private_hosts if allow_private_hosts is None else allow_private_hosts
-    with HttpClient(policy, via=via, allow_private_hosts=private, archive=archive) as client:
+    with HttpClient(
+        policy, via=via, allow_private_hosts=private, archive=archive, conditional=conditional
+    ) as client:
         if max_workers <= 1 or len(chosen) <= 1:
             return [fetch_organ(client, registry, o, year, max_pages=max_pages) for o in chosen]
         with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="ogi-fetch") as pool:
