@@ -106,6 +106,12 @@ def test_registry_check_command(tmp_path, capsys):
     bad.write_text(GOOD.replace("type: department", "type: bureau"), "utf-8")
     assert ogi(["registry", "check", str(good)]) == 0
     assert "ok (测试市: 2 regions, 2 organs" in capsys.readouterr().out
+    twin = tmp_path / "twin.yaml"
+    twin.write_text(GOOD.replace("http://old.c.gov.cn/list/", "https://www.c.gov.cn/ndbg/"), "utf-8")
+    assert ogi(["registry", "check", str(twin)]) == 0
+    assert (
+        "warning: organs c-gov, c-old share the listing https://www.c.gov.cn/ndbg/" in capsys.readouterr().out
+    )
     assert ogi(["registry", "check", str(good), str(bad)]) == 1
     out = capsys.readouterr().out
     assert f"{bad}:18: organs[1].type: 'bureau' is not one of" in out and "Traceback" not in out

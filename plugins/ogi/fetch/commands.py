@@ -36,6 +36,13 @@ def _registry_check(args: argparse.Namespace) -> int:
             f"{path}: ok ({reg.city_name}: {len(reg.regions)} regions, {len(reg.organs)} organs, "
             f"hosts {', '.join(reg.allowed_hosts) or '-'})"
         )
+        shared: dict[str, list[str]] = {}
+        for o in reg.organs:
+            for url in o.listing_urls:
+                shared.setdefault(url, []).append(o.id)
+        for url, ids in shared.items():
+            if len(ids) > 1:  # legal (a shared column), but often a copy-paste slip
+                print(f"{path}: warning: organs {', '.join(ids)} share the listing {url}")
     return status
 
 
