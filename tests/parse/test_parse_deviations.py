@@ -701,3 +701,17 @@ def test_pdf_values_placed_under_their_header_when_blank_cells_are_missing():
     )
     pr = map_document(Document(format="pdf", text=text, tables=[Table(0, rows)]))
     assert pr.report.table3["new_received"] == dict(zip(T.T3_COL_KEYS, [1, None, None, None, None, None, 1]))
+
+
+def test_text_rows_printed_all_blank_are_rows_of_nulls():
+    lines = report_text().split("\n")
+    lines = [
+        (ln.split(" | ")[0] + " |  |  |  |  |  |  |  | ||")
+        if ln.startswith(("2.重复申请", "（六）其他处理", "(六)其他处理"))
+        else ln
+        for ln in lines
+    ]
+    r = parse_bytes("\n".join(lines).encode()).report
+    assert r.table3["notproc_repeat"] == dict.fromkeys(T.T3_COL_KEYS)
+    assert r.table3["other_processing"] == dict.fromkeys(T.T3_COL_KEYS)
+    assert r.table3["total_processed"]["total"] == 1

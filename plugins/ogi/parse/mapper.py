@@ -375,31 +375,38 @@ class _TableReader:
         geo = self._t3_by_geometry(vals)
         if geo is not None:
             return geo
-        n = len(vals)
+        n, width = len(vals), len(T.T3_COL_KEYS)
         has_subtotal_col = any("小计" in h for h in self.t3_headers)
-        while not has_subtotal_col and len(vals) > 7 and vals[0].reading.read_as == READ_BLANK:
+        while len(vals) > width + has_subtotal_col and vals[-1].reading.read_as == READ_BLANK:
+            vals = vals[:-1]  # trailing empty cells (flattened exports end rows with empty pipes)
+        while not has_subtotal_col and len(vals) > width and vals[0].reading.read_as == READ_BLANK:
             vals = vals[1:]  # a blank cell right after the label belongs to the label (split merged cell)
-        if len(vals) > len(T.T3_COL_KEYS):
-            sub = self._subtotal_index(vals)
-            if len(vals) == 8 and sub is not None:
+        if len(vals) > width:
+            sub = self._subtotal_index(vals, has_subtotal_col)
+            if len(vals) == width + 1 and sub is not None:
                 vals = vals[:sub] + vals[sub + 1 :]
-            elif any(v.reading.read_as != READ_BLANK for v in vals[7:]):
+            else:
                 self.warnings.append(f"table 三: row {key} prints {n} value cells; the first 7 are read")
-            vals = vals[:7]
-        elif n < 7 and self.doc.format != "text":
+            vals = vals[:width]
+        elif n < width and self.doc.format != "text":
             self.warnings.append(
                 f"table 三: row {key} prints {n} of 7 value cells; the missing ones are null"
             )
         return {ck: (vals[i] if i < len(vals) else None) for i, ck in enumerate(T.T3_COL_KEYS)}
 
-    def _subtotal_index(self, vals: list[_Val]) -> int | None:
-        """Position of an invented 法人或其他组织小计 column among 8 values (header first, then arithmetic)."""
-        heads = self.t3_headers
-        sub = next((i for i, h in enumerate(heads) if "小计" in h), None)
-        com = next((i for i, h in enumerate(heads) if L.core(h) == "商业企业"), None)
-        if sub is not None:
+    def _subtotal_index(self, vals: list[_Val], by_header: bool) -> int | None:
+        """Position of an invented 法人或其他组织小计 column among 8 values: from the header, else from
+        arithmetic on a fully printed, non-zero row."""
+        if by_header:
+            heads = self.t3_headers
+            sub = next(i for i, h in enumerate(heads) if "小计" in h)
+            com = next((i for i, h in enumerate(heads) if L.core(h) == "商业企业"), None)
             return 1 if com is not None and sub < com else 6
-        x = [v.reading.value or 0 for v in vals]
+        if any(v.reading.value is None for v in vals):
+            return None
+        x = [v.reading.value for v in vals]
+        if not any(x):
+            return None
         if x[6] == sum(x[1:6]) and x[7] == x[0] + x[6]:
             return 6
         if x[1] == sum(x[2:7]) and x[7] == x[0] + x[1]:

@@ -28,9 +28,7 @@ def _row(line: str) -> list[str] | None:
             return []
         if line.startswith("|") and len(cells) > 1 and not cells[0]:  # markdown "| a | b |"
             cells = cells[1:]
-        while len(cells) > 1 and not cells[-1]:  # trailing empty pipes carry nothing
-            cells.pop()
-        return cells
+        return cells  # trailing empty cells stay: a row printed blank is still a row of blanks
     tokens = line.split()
     if len(tokens) < 2 or _SENTENCE.search(line):
         return None
