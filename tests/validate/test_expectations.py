@@ -94,3 +94,44 @@ def test_coefficients_must_match_columns():
 
     with pytest.raises(Exception, match="2 coefficients for 3 columns"):
         ExpectLinearIdentity(column_list=["a", "b", "c"], coefficients=[1, -1])
+
+
+def test_stored_suite_gives_the_same_verdicts_on_sqlite_as_on_pandas(gx_ctx, tmp_path):
+    """The v2021 error suite run on a SQL table of the frame finds exactly the rows pandas finds."""
+    import great_expectations as gx
+    import sqlalchemy as sa
+    from ogi.templates import V2021
+    from ogi.validate.frame import build_frames
+    from ogi.validate.samples import perturbed, random_report
+    from ogi.validate.suites import gx_suite, load_suite_dict
+
+    reports = [random_report(i, V2021) for i in range(12)]
+    reports = [perturbed(r, i) if i % 3 == 0 else r for i, r in enumerate(reports)]
+    reports[1].table3["granted"]["total"] = None
+    df = build_frames((f"r{i}", r) for i, r in enumerate(reports))[V2021].to_pandas()
+    url = f"sqlite:///{tmp_path / 'frame.db'}"
+    eng = sa.create_engine(url)
+    df.to_sql("reports", eng, index=False)
+    eng.dispose()
+    rf = {"result_format": "COMPLETE", "unexpected_index_column_names": ["report"]}
+    d = load_suite_dict(V2021, "error")
+    pd_bd = (
+        gx_ctx.data_sources.add_pandas("pd2")
+        .add_dataframe_asset("f")
+        .add_batch_definition_whole_dataframe("b")
+    )
+    sq_bd = (
+        gx_ctx.data_sources.add_sqlite("sq2", connection_string=url)
+        .add_table_asset("f", table_name="reports")
+        .add_batch_definition_whole_table("b")
+    )
+    verdicts = []
+    for tag, bd, params in (("pd", pd_bd, {"dataframe": df}), ("sq", sq_bd, None)):
+        suite = gx_ctx.suites.add(gx_suite({**d, "name": f"{d['name']}_{tag}"}))
+        vd = gx.ValidationDefinition(name=f"full_{tag}", data=bd, suite=suite)
+        res = vd.run(batch_parameters=params, result_format=rf) if params else vd.run(result_format=rf)
+        verdicts.append(
+            [(er.expectation_config.meta["where"], u) for er, u in zip(res.results, _unexpected(res))]
+        )
+    assert verdicts[0] == verdicts[1]
+    assert any(u for _, u in verdicts[0])  # the perturbed reports do fail somewhere
