@@ -11,7 +11,8 @@ from conftest import CORPUS, truth_for
 from ogi import templates as T
 from ogi.model import ParseError
 from ogi.parse import parse_bytes
-from ogi.parse.pdf import read_pdf
+from ogi.parse.grid import Cell
+from ogi.parse.pdf import _Block, _join, _Line, read_pdf
 from pdf_fixtures import PdfStyle, html_document, image_only_pdf, render_pdf
 from reportbuilder import report_html, t3_html, t4_html
 
@@ -187,3 +188,48 @@ def test_utf16_document_title_is_decoded():
     if not path.exists():
         pytest.skip("shared corpus absent")
     assert read_pdf(path.read_bytes()).meta["title"] == "洪泽区人民政府2023年政府信息公开工作年度报告"
+
+
+def _row(page: int, top: float, *cells: tuple[float, float, str]) -> list[Cell]:
+    return [Cell(text=t, page=page, bbox=(x0, top, x1, top + 20)) for x0, x1, t in cells]
+
+
+def _blk(page: int, rows: list[list[Cell]]) -> _Block:
+    edges = sorted({x for r in rows for c in r for x in (c.bbox[0], c.bbox[2])})
+    return _Block(page, rows[0][0].bbox[1], max(c.bbox[3] for r in rows for c in r), rows, edges)
+
+
+def test_join_keeps_a_row_label_at_the_top_of_the_next_page_as_its_own_label():
+    a = _blk(
+        1,
+        [
+            _row(1, 700, (70, 300, "信息内容"), (300, 500, "本年处理决定数量")),
+            _row(1, 720, (70, 300, "行政许可"), (300, 500, "550")),
+        ],
+    )
+    b = _blk(2, [_row(2, 60, (70, 300, "其他对外管理服务事项"), (300, 500, "7"))])
+    (group,) = _join([a, b], [])
+    assert [[c.text for c in r] for b in group for r in b.rows][-2:] == [
+        ["行政许可", "550"],
+        ["其他对外管理服务事项", "7"],
+    ]
+
+
+def test_join_appends_a_group_label_fragment_to_the_open_cell_above():
+    a = _blk(
+        1, [_row(1, 700, (70, 150, "（四）无"), (150, 300, "1.本机关不掌握相关政府信息"), (300, 340, "10"))]
+    )
+    b = _blk(2, [_row(2, 60, (70, 150, "法提供"), (150, 300, "2.没有现成信息需要另行制作"), (300, 340, "3"))])
+    (group,) = _join([a, b], [])
+    assert [[c.text for c in r] for b in group for r in b.rows] == [
+        ["（四）无法提供", "1.本机关不掌握相关政府信息", "10"],
+        ["2.没有现成信息需要另行制作", "3"],
+    ]
+    assert group[0].rows[0][0].rowspan == 2
+
+
+def test_tables_on_pages_with_text_between_are_not_joined():
+    a = _blk(1, [_row(1, 700, (70, 300, "规章"), (300, 500, "0"))])
+    b = _blk(2, [_row(2, 200, (70, 300, "行政许可"), (300, 500, "550"))])
+    text = [_Line(2, 100, 70, 400, 12, "三、收到和处理政府信息公开申请情况", 842)]
+    assert len(_join([a, b], text)) == 2

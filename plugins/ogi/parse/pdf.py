@@ -91,10 +91,14 @@ def _is_white(color: Any) -> bool:
 
 
 def _keep(obj: dict) -> bool:
-    """Drop white non-stroked filled rectangles (text backings in WPS exports), keep everything else."""
-    if obj.get("object_type") != "rect":
+    """Drop white filled rectangles with no visible outline (text backings in WPS exports)."""
+    if (
+        obj.get("object_type") != "rect"
+        or not obj.get("fill")
+        or not _is_white(obj.get("non_stroking_color"))
+    ):
         return True
-    return not (obj.get("fill") and not obj.get("stroke") and _is_white(obj.get("non_stroking_color")))
+    return bool(obj.get("stroke")) and not _is_white(obj.get("stroking_color"))
 
 
 def _has_rulings(edges: list[dict]) -> bool:
@@ -154,12 +158,12 @@ def _count_in(edges: list[float], lo: float, hi: float) -> int:
 
 def _block(table, page_no: int) -> _Block | None:
     """Rows of printed cells of one pdfplumber table (covered positions dropped), or None for a
-    framed paragraph (fewer than 2 columns or 2 rows)."""
+    framed paragraph (a single column)."""
     texts = table.extract()
     boxes = [c for row in table.rows for c in row.cells if c is not None]
     xs = sorted({round(b[0], 1) for b in boxes})
     tops = sorted({round(b[1], 1) for b in boxes})
-    if len(xs) < 2 or len(tops) < 2:
+    if len(xs) < 2:
         return None
     rows: list[list[Cell]] = []
     for row, row_text in zip(table.rows, texts):
@@ -215,22 +219,23 @@ def _aligned(a: Cell, b: Cell) -> bool:
 def _continue_open_cells(prev_rows: list[list[Cell]], first: list[Cell]) -> list[Cell]:
     """The continuation's first row without the cells that only continue a label cell left open
     at the previous page's bottom (a rowspan cut by the page break): an empty one extends that
-    cell's rowspan; a label fragment that is not a label of its own (no enumerator such as
-    （五） or 3.) is appended to it ("（四）无" + "法提供")."""
+    cell's rowspan; a group-label fragment is appended to it ("（四）无" + "法提供") when it is not
+    a label of its own (no enumerator such as （五） or 3.) and the row prints its own label after
+    it (so a row label like 行政处罚 under 行政许可 is never taken for a fragment)."""
     bottom = max((c.bbox[3] for r in prev_rows for c in r if c.bbox), default=None)
     if bottom is None:
         return first
     open_cells = [c for r in prev_rows for c in r if c.bbox and c.bbox[3] >= bottom - _TOL]
     out = []
-    for cell in first:
+    for i, cell in enumerate(first):
         t = cell.text.strip()
         hit = next((c for c in open_cells if _aligned(c, cell)), None)
+        later_label = any(c.text.strip() and not _is_number(c.text) for c in first[i + 1 :])
         if (
             hit is not None
             and hit.text.strip()
             and not _is_number(hit.text)
-            and not _is_number(t)
-            and not _ENUMERATED.match(t)
+            and (not t or (later_label and not _is_number(t) and not _ENUMERATED.match(t)))
         ):
             hit.text += cell.text
             hit.rowspan += cell.rowspan
