@@ -77,7 +77,8 @@ def procurement_checks(rid: str, report: Report) -> Iterator[RuleResult]:
             if ok
             else f"no unit printed and {amount} for {projects} projects fits both 元 and 万元 (ambiguous)"
         )
-    yield _result(rid, "T2e-S2", PASSED if ok else FAILED, where, amount, unit, cells[1:], detail)
+    per = round(per_project, 2) if per_project is not None else None  # rhs: the amount per project
+    yield _result(rid, "T2e-S2", PASSED if ok else FAILED, where, amount, per, cells[1:], detail)
 
 
 def fee_amount_checks(rid: str, report: Report) -> Iterator[RuleResult]:
