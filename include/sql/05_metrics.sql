@@ -35,39 +35,43 @@ UNION ALL SELECT 'lit_correction_rate', '诉讼纠错率（合计）',
 UNION ALL SELECT 'yoy_*', '同比变化', 'metric(Y) - metric(Y-1) (rates, in points of the ratio); volume(Y) / volume(Y-1) - 1',
        'same scope, Y-1', 'both years meet their minimum N';
 
--- Inputs per current report (scope 'organ') and per region (scope 'region', summed over its organs).
+-- Inputs per current report: the 总计 column of table 三 and the table 四 cells the metrics use.
+CREATE VIEW v_metric_inputs_report AS
+SELECT cr.report_id, cr.organ_id, cr.year,
+       SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'new_received' THEN f.value_num END) AS new_received,
+       SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'carried_over' THEN f.value_num END) AS carried_over,
+       SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'granted' THEN f.value_num END) AS granted,
+       SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'partial_grant' THEN f.value_num END) AS partial_grant,
+       SUM(CASE WHEN f.table_no = 3 AND SUBSTR(f.row_key, 1, 7) = 'denied_' THEN f.value_num END) AS denied,
+       SUM(CASE WHEN f.table_no = 3 AND SUBSTR(f.row_key, 1, 7) = 'unable_' THEN f.value_num END) AS unable,
+       SUM(CASE WHEN f.table_no = 3 AND SUBSTR(f.row_key, 1, 8) = 'notproc_' THEN f.value_num END) AS notproc,
+       SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'total_processed' THEN f.value_num END) AS total_processed,
+       SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'carried_forward' THEN f.value_num END) AS carried_forward,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'review_corrected' THEN f.value_num END) AS review_corrected,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'review_pending' THEN f.value_num END) AS review_pending,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'review_total' THEN f.value_num END) AS review_total,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_direct_corrected' THEN f.value_num END) AS lit_direct_corrected,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_direct_pending' THEN f.value_num END) AS lit_direct_pending,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_direct_total' THEN f.value_num END) AS lit_direct_total,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_after_review_corrected' THEN f.value_num END)
+           AS lit_after_review_corrected,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_after_review_pending' THEN f.value_num END)
+           AS lit_after_review_pending,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_after_review_total' THEN f.value_num END)
+           AS lit_after_review_total
+FROM v_current_reports cr
+JOIN facts f ON f.report_id = cr.report_id
+WHERE (f.table_no = 3 AND f.col_key = 'total') OR f.table_no = 4
+GROUP BY cr.report_id, cr.organ_id, cr.year;
+
+-- The same inputs per scope: 'organ' (one current report) and 'region' (summed over its organs).
 CREATE VIEW v_metric_inputs AS
-WITH per_report AS (
-    SELECT cr.report_id, cr.organ_id, cr.year,
-           SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'new_received' THEN f.value_num END) AS new_received,
-           SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'carried_over' THEN f.value_num END) AS carried_over,
-           SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'granted' THEN f.value_num END) AS granted,
-           SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'partial_grant' THEN f.value_num END) AS partial_grant,
-           SUM(CASE WHEN f.table_no = 3 AND SUBSTR(f.row_key, 1, 7) = 'denied_' THEN f.value_num END) AS denied,
-           SUM(CASE WHEN f.table_no = 3 AND SUBSTR(f.row_key, 1, 7) = 'unable_' THEN f.value_num END) AS unable,
-           SUM(CASE WHEN f.table_no = 3 AND SUBSTR(f.row_key, 1, 8) = 'notproc_' THEN f.value_num END) AS notproc,
-           SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'total_processed' THEN f.value_num END) AS total_processed,
-           SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'carried_forward' THEN f.value_num END) AS carried_forward,
-           SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'review_corrected' THEN f.value_num END) AS review_corrected,
-           SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'review_pending' THEN f.value_num END) AS review_pending,
-           SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'review_total' THEN f.value_num END) AS review_total,
-           SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_direct_corrected' THEN f.value_num END) AS lit_direct_corrected,
-           SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_direct_pending' THEN f.value_num END) AS lit_direct_pending,
-           SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_direct_total' THEN f.value_num END) AS lit_direct_total,
-           SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_after_review_corrected' THEN f.value_num END) AS lit_after_review_corrected,
-           SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_after_review_pending' THEN f.value_num END) AS lit_after_review_pending,
-           SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_after_review_total' THEN f.value_num END) AS lit_after_review_total
-    FROM v_current_reports cr
-    JOIN facts f ON f.report_id = cr.report_id
-    WHERE (f.table_no = 3 AND f.col_key = 'total') OR f.table_no = 4
-    GROUP BY cr.report_id, cr.organ_id, cr.year
-)
 SELECT 'organ' AS scope, organ_id AS scope_id, year, 1 AS n_reports,
        new_received, carried_over, granted, partial_grant, denied, unable, notproc, total_processed,
        carried_forward, review_corrected, review_pending, review_total, lit_direct_corrected,
        lit_direct_pending, lit_direct_total, lit_after_review_corrected, lit_after_review_pending,
        lit_after_review_total
-FROM per_report
+FROM v_metric_inputs_report
 UNION ALL
 SELECT 'region', ro.region_id, p.year, COUNT(*),
        SUM(p.new_received), SUM(p.carried_over), SUM(p.granted), SUM(p.partial_grant), SUM(p.denied),
@@ -75,21 +79,13 @@ SELECT 'region', ro.region_id, p.year, COUNT(*),
        SUM(p.review_corrected), SUM(p.review_pending), SUM(p.review_total), SUM(p.lit_direct_corrected),
        SUM(p.lit_direct_pending), SUM(p.lit_direct_total), SUM(p.lit_after_review_corrected),
        SUM(p.lit_after_review_pending), SUM(p.lit_after_review_total)
-FROM per_report p
+FROM v_metric_inputs_report p
 JOIN v_region_organs ro ON ro.organ_id = p.organ_id
 GROUP BY ro.region_id, p.year;
 
 -- The metrics, per scope (organ | region) x year, with their denominators and minimum-N flags.
 CREATE VIEW v_metrics AS
-WITH d AS (
-    SELECT i.*,
-           i.new_received + i.carried_over AS applications_open,
-           i.review_total - i.review_pending AS review_decided,
-           i.lit_direct_total - i.lit_direct_pending AS lit_direct_decided,
-           i.lit_after_review_total - i.lit_after_review_pending AS lit_after_review_decided
-    FROM v_metric_inputs i
-)
-SELECT d.scope, d.scope_id, d.year, d.n_reports,
+SELECT d.scope, d.scope_id, d.year, d.year + 1 AS next_year, d.n_reports,
        d.total_processed, d.applications_open, d.review_decided, d.lit_direct_decided,
        d.lit_after_review_decided,
        CASE WHEN d.total_processed > 0 THEN
@@ -124,10 +120,17 @@ SELECT d.scope, d.scope_id, d.year, d.n_reports,
            AS meets_min_n_lit_after_review,
        CASE WHEN COALESCE(d.lit_direct_decided, 0) + COALESCE(d.lit_after_review_decided, 0) >= p.min_n_cases
            THEN 1 ELSE 0 END AS meets_min_n_lit
-FROM d
+FROM (
+    SELECT i.*,
+           i.new_received + i.carried_over AS applications_open,
+           i.review_total - i.review_pending AS review_decided,
+           i.lit_direct_total - i.lit_direct_pending AS lit_direct_decided,
+           i.lit_after_review_total - i.lit_after_review_pending AS lit_after_review_decided
+    FROM v_metric_inputs i
+) d
 CROSS JOIN v_metric_params p;
 
--- Year-over-year change per scope: rate differences (Y minus Y-1) and volume growth; NULL when either
+-- Year-over-year change per scope (joined on next_year so a filter on year reaches both sides): rate differences (Y minus Y-1) and volume growth; NULL when either
 -- year lacks the value or a volume of Y-1 is 0. Rate changes are only given when both years meet
 -- their minimum N.
 CREATE VIEW v_metrics_yoy AS
@@ -151,4 +154,4 @@ SELECT c.scope, c.scope_id, c.year, c.year - 1 AS prev_year,
        CASE WHEN c.meets_min_n_lit = 1 AND p.meets_min_n_lit = 1 THEN
            c.lit_correction_rate - p.lit_correction_rate END AS lit_correction_rate_change
 FROM v_metrics c
-JOIN v_metrics p ON p.scope = c.scope AND p.scope_id = c.scope_id AND p.year = c.year - 1;
+JOIN v_metrics p ON p.scope = c.scope AND p.scope_id = c.scope_id AND p.next_year = c.year;
