@@ -715,3 +715,15 @@ def test_text_rows_printed_all_blank_are_rows_of_nulls():
     assert r.table3["notproc_repeat"] == dict.fromkeys(T.T3_COL_KEYS)
     assert r.table3["other_processing"] == dict.fromkeys(T.T3_COL_KEYS)
     assert r.table3["total_processed"]["total"] == 1
+
+
+def test_html_mirror_page_with_tables_flattened_into_paragraphs():
+    """Mirror sites republish the flattened text, one <p> per ' | ' row (blank first cells included)."""
+    t4 = " |  | 1 |  | 1 |  |  |  |  |  |  |  |  |  |  |"
+    text = report_text(t4_lines=["行政复议 | 行政诉讼 | |||||||||||||", t4])
+    paragraphs = "".join(f"<p>{ln}</p>" for ln in text.split("\n"))
+    html = f"<html><head><meta charset='utf-8'></head><body><div class='c'>{paragraphs}</div></body></html>"
+    r = parse(html).report
+    assert r.table3["new_received"]["total"] == 1 and r.table2["normdocs"]["total_published"] == 5
+    review = [r.table4[k] for k in ("review_upheld", "review_corrected", "review_other", "review_total")]
+    assert review == [None, None, 1, 1]

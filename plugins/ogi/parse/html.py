@@ -96,20 +96,28 @@ class _Text:
         if el.tail:
             out.append(el.tail)
 
-    def text(self) -> str:
+    def lines(self) -> list[str]:
+        """Lines with runs of spaces collapsed; a leading space is kept (it marks a blank first cell
+        in flattened ' | ' rows)."""
         raw = "".join(self.out).replace("\xa0", " ").replace("\u3000", " ")
-        lines = (re.sub(r"[ \t\r\f\v]+", " ", ln).strip() for ln in raw.split("\n"))
-        return "\n".join(ln for ln in lines if ln)
+        return [re.sub(r"[ \t\r\f\v]+", " ", ln).rstrip() for ln in raw.split("\n")]
+
+    def text(self) -> str:
+        return "\n".join(s for s in (ln.strip() for ln in self.lines()) if s)
 
 
-def _inner_text(el, tables: dict) -> str:
-    """Text inside ``el`` (its tail excluded)."""
+def _inner(el, tables: dict) -> _Text:
+    """The collected text inside ``el`` (its tail excluded)."""
     t = _Text(tables)
     if el.text:
         t.out.append(el.text)
     for child in el:
         t.walk(child)
-    return t.text()
+    return t
+
+
+def _inner_text(el, tables: dict) -> str:
+    return _inner(el, tables).text()
 
 
 def _cell_text(td) -> str:
@@ -184,7 +192,17 @@ def read_html(data: bytes) -> Document:
     article = _article(root, all_tables)
     leaf = [el for el in article.iter("table") if _is_leaf_table(el)]
     tables = {el: _table(el, i) for i, el in enumerate(leaf)}
+    collected = _inner(article, tables)
+    found = list(tables.values())
+    if not any(_REPORT_TABLE.search(c.text) for t in found for row in t.rows for c in row):
+        # a mirror page whose tables were flattened into "a | b" paragraphs (REPORT_FORMAT §5.7)
+        from ogi.parse.text import tables_from_lines
+
+        flat = tables_from_lines([ln for ln in collected.lines() if ln.strip()])
+        for i, t in enumerate(flat, start=len(found)):
+            t.index = i
+        found += flat
     meta = _meta(root)
     meta["images"] = sum(1 for _ in article.iter("img"))
     meta["page_text"] = _text_content(root) if article is not root else ""
-    return Document(format="html", text=_inner_text(article, tables), tables=list(tables.values()), meta=meta)
+    return Document(format="html", text=collected.text(), tables=found, meta=meta)

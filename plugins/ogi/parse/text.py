@@ -26,7 +26,8 @@ def _row(line: str) -> list[str] | None:
         cells = [c.strip() for c in line.split(sep)]
         if all(_RULE.fullmatch(c) for c in cells):  # a markdown rule row "|---|---|"
             return []
-        if line.startswith("|") and len(cells) > 1 and not cells[0]:  # markdown "| a | b |"
+        # markdown "| a | b |" opens with the pipe; " | 1 | …" (a blank first cell joined by " | ") does not
+        if line.startswith("|") and len(cells) > 1 and not cells[0]:
             cells = cells[1:]
         return cells  # trailing empty cells stay: a row printed blank is still a row of blanks
     tokens = line.split()
@@ -41,16 +42,8 @@ def _is_bare_number(line: str) -> bool:
     return bool(line) and " " not in line.strip() and is_value(line) and line.strip() != "无"
 
 
-def read_text(data: bytes) -> Document:
-    """Split a flattened text report into prose and tables of ' | ' (or whitespace) separated cells."""
-    text = (
-        decode_text(data)
-        .replace("\r\n", "\n")
-        .replace("\r", "\n")
-        .replace("\u3000", " ")
-        .replace("\xa0", " ")
-    )
-    lines = [ln.strip(" ") for ln in text.split("\n")]  # tabs stay: they separate cells
+def tables_from_lines(lines: list[str]) -> list[Table]:
+    """Tables of a flattened text: each run of consecutive table-like lines is one table."""
     tables: list[Table] = []
     current: list[list[Cell]] = []
     numbers: list[str] = []  # a run of lines that each hold one number
@@ -79,5 +72,18 @@ def read_text(data: bytes) -> Document:
         elif cells:
             current.append([Cell(c) for c in cells])
     flush_table()
+    return tables
+
+
+def read_text(data: bytes) -> Document:
+    """Split a flattened text report into prose and tables of ' | ' (or whitespace) separated cells."""
+    text = (
+        decode_text(data)
+        .replace("\r\n", "\n")
+        .replace("\r", "\n")
+        .replace("\u3000", " ")
+        .replace("\xa0", " ")
+    )
+    lines = [ln.rstrip(" ") for ln in text.split("\n")]  # leading spaces and tabs mark blank first cells
     body = "\n".join(ln.strip() for ln in lines if ln.strip())
-    return Document(format="text", text=body, tables=tables, meta={})
+    return Document(format="text", text=body, tables=tables_from_lines(lines), meta={})
