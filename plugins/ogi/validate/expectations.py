@@ -26,6 +26,23 @@ from great_expectations.expectations.metrics.map_metric_provider import Multicol
 from great_expectations.expectations.metrics.map_metric_provider.multicolumn_condition_partial import (
     multicolumn_condition_partial,
 )
+from great_expectations.render import RenderedStringTemplateContent
+from great_expectations.render.components import LegacyRendererType
+from great_expectations.render.renderer.renderer import renderer
+
+
+def _rendered(configuration, text: str) -> list:
+    """One Data Docs line: "<rule id> <where>: <formula> — <Chinese description>" from the expectation meta."""
+    meta = (configuration.meta if configuration else None) or {}
+    head = f"{meta.get('rule_id', '')} {meta.get('where', '')}: ".lstrip(" :") if meta else ""
+    tail = f" — {meta['description_zh']}" if meta.get("description_zh") else ""
+    return [
+        RenderedStringTemplateContent(
+            content_block_type="string_template",
+            string_template={"template": "$text", "params": {"text": head + text + tail}},
+        )
+    ]
+
 
 #: identities hold exactly; the tolerance only absorbs float noise of decimal money columns
 TOLERANCE = 1e-6
@@ -78,6 +95,18 @@ class ExpectLinearIdentity(MulticolumnMapExpectation):
     args_keys = ("column_list", "coefficients", "comparison")
     library_metadata: ClassVar[dict] = {"maturity": "experimental", "tags": ["ogi"], "contributors": ["ogi"]}
 
+    @classmethod
+    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        kw = configuration.kwargs if configuration else {}
+        terms = " ".join(
+            f"{'+' if k > 0 else '−'} {'' if abs(k) == 1 else f'{abs(k):g}×'}{c}"
+            for c, k in zip(kw.get("column_list", []), kw.get("coefficients", []))
+        ).lstrip("+ ")
+        return _rendered(
+            configuration, f"{terms} {kw.get('comparison', '==')} 0 (blank = 0 unless all blank)"
+        )
+
     @pydantic.validator("coefficients")
     def _same_length(cls, v, values):
         cols = values.get("column_list")
@@ -124,6 +153,17 @@ class ExpectColumnsNonNegative(MulticolumnMapExpectation):
     ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = (
         "all_values_are_missing"
     )
+
+    @classmethod
+    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        kw = configuration.kwargs if configuration else {}
+        cols = kw.get("column_list", [])
+        money = kw.get("non_integer_columns") or []
+        extra = f"; decimals allowed in {', '.join(money)}" if money else ""
+        return _rendered(
+            configuration, f"{len(cols)} cells ({cols[0]} … {cols[-1]}) blank or ≥ 0, whole numbers{extra}"
+        )
 
     map_metric = "multicolumn_values.non_negative"
     success_keys = ("non_integer_columns", "mostly")
