@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from ogi.parse.grid import Document, Table
 
@@ -87,10 +88,11 @@ class PdfStyle:
     font_size: float = 7.0
     running_header: str | None = None  # printed at the top of every page
     page_numbers: bool = False  # "- n -" at the bottom of every page
+    borders_as_rects: bool = False  # rulings drawn as thin black filled rectangles (Word exports)
 
 
 class _Pdf:
-    def __init__(self, style: PdfStyle, encrypt: str | None):
+    def __init__(self, style: PdfStyle, encrypt: Any):
         from reportlab.pdfbase import pdfmetrics
         from reportlab.pdfbase.cidfonts import UnicodeCIDFont
         from reportlab.pdfgen import canvas
@@ -208,15 +210,15 @@ class _Pdf:
     def _cell(
         self, p: Placed, xs, top: float, bottom: float, lines: list[str], opens: bool, closes: bool
     ) -> None:
-        c, fs = self.c, self.s.font_size
+        fs = self.s.font_size
         x0, x1 = xs[p.col], xs[p.col + p.colspan]
-        c.setLineWidth(0.5)
-        c.line(x0, top, x0, bottom)
-        c.line(x1, top, x1, bottom)
+        rule = self._rule
+        rule(x0, top, x0, bottom)
+        rule(x1, top, x1, bottom)
         if opens:
-            c.line(x0, top, x1, top)
+            rule(x0, top, x1, top)
         if closes:
-            c.line(x0, bottom, x1, bottom)
+            rule(x0, bottom, x1, bottom)
         block = len(lines) * (fs + 2)
         y = (top + bottom) / 2 + block / 2 - fs
         for ln in lines:
@@ -224,13 +226,29 @@ class _Pdf:
                 self.text(x0 + 2, y, ln, fs)
             y -= fs + 2
 
+    def _rule(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        c = self.c
+        if self.s.borders_as_rects:
+            c.setFillColorRGB(0, 0, 0)
+            c.rect(
+                min(x0, x1) - 0.25,
+                min(y0, y1) - 0.25,
+                abs(x1 - x0) + 0.5,
+                abs(y1 - y0) + 0.5,
+                stroke=0,
+                fill=1,
+            )
+        else:
+            c.setLineWidth(0.5)
+            c.line(x0, y0, x1, y1)
+
     def bytes(self) -> bytes:
         self._decorate()
         self.c.save()
         return self.buf.getvalue()
 
 
-def render_pdf(doc: Document, style: PdfStyle | None = None, *, encrypt: str | None = None) -> bytes:
+def render_pdf(doc: Document, style: PdfStyle | None = None, *, encrypt: Any = None) -> bytes:
     """The document as a text-layer PDF drawn with ruled tables."""
     pdf = _Pdf(style or PdfStyle(), encrypt)
     ti = 0

@@ -36,6 +36,7 @@ HARD = {
     "page_furniture": PdfStyle(
         break_before_row={1: ROW_IN_UNABLE}, running_header="示例市示例局政府信息公开年报", page_numbers=True
     ),
+    "word_rect_borders": PdfStyle(borders_as_rects=True, break_before_row={1: ROW_IN_UNABLE}),
     "all_at_once": PdfStyle(break_before_row={1: 10}, cut_labels=True, fake_bold=True, white_rects=True),
 }
 

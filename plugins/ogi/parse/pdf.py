@@ -309,10 +309,12 @@ def _text_lines(page, page_no: int, boxes: list[tuple[float, float, float, float
 
 def _drop_running_lines(lines: list[_Line]) -> list[_Line]:
     """Without page numbers and running headers/footers (lines in the top or bottom 10 % of the page
-    that are a page number or recur, digits aside, on two or more pages)."""
+    that are a page number or recur, digits aside, on two or more pages). On the first page the
+    band is 7 %: the title often sits just below the top margin and repeats the running header."""
 
     def margin(ln: _Line) -> bool:
-        return ln.top < 0.1 * ln.page_height or ln.top > 0.9 * ln.page_height
+        band = 0.07 if ln.page == 1 else 0.1
+        return ln.top < band * ln.page_height or ln.top > (1 - band) * ln.page_height
 
     def shape(ln: _Line) -> str:
         return re.sub(r"\d+", "#", re.sub(r"\s+", "", ln.text))
