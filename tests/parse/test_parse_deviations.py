@@ -727,3 +727,13 @@ def test_html_mirror_page_with_tables_flattened_into_paragraphs():
     assert r.table3["new_received"]["total"] == 1 and r.table2["normdocs"]["total_published"] == 5
     review = [r.table4[k] for k in ("review_upheld", "review_corrected", "review_other", "review_total")]
     assert review == [None, None, 1, 1]
+
+
+def test_years_written_in_chinese_numerals():
+    html = report_html(
+        year=2020,
+        title="示例市示例局二〇二〇年度政府信息公开工作年度报告",
+        preamble="本报告所列数据统计期限为二〇二〇年一月一日至十二月三十一日。",
+    )
+    r = parse(html).report
+    assert (r.year, r.organ) == (2020, "示例市示例局")

@@ -549,7 +549,7 @@ def _title(doc: Document, head_lines: list[str]) -> str | None:
 
 def _year(text: str, title: str | None, url: str | None, warnings: list[str]) -> int:
     """Statistics year: preamble "统计期限为Y年" first, then the title, then the URL date (Y+1 → Y)."""
-    m = _STAT_YEAR.search(text[:6000])
+    m = _STAT_YEAR.search(L.cn_numerals_to_digits(text[:6000]))
     stat = int(m.group(1)) if m else None
     tm = _YEAR.search(L.cn_numerals_to_digits(title)) if title else None
     title_year = int(tm.group(1)) if tm else None
