@@ -732,8 +732,9 @@ def test_html_mirror_page_with_tables_flattened_into_paragraphs():
 def test_years_written_in_chinese_numerals():
     html = report_html(
         year=2020,
-        title="示例市示例局二〇二〇年度政府信息公开工作年度报告",
+        title="示例市示例局二〇二一年度政府信息公开工作年度报告",  # a wrong title year: the period wins
         preamble="本报告所列数据统计期限为二〇二〇年一月一日至十二月三十一日。",
     )
-    r = parse(html).report
-    assert (r.year, r.organ) == (2020, "示例市示例局")
+    pr = parse(html)
+    assert (pr.report.year, pr.report.organ) == (2020, "示例市示例局")
+    assert any("title year 2021 differs" in w for w in pr.warnings)
