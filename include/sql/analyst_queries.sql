@@ -38,7 +38,7 @@ WHERE scope = 'region' AND scope_id = :region
 ORDER BY year;
 
 -- 6. （六）其他处理 across the template change (harmonised; includes_derived = 1 for v2021 sums).
-SELECT year, value_sum AS other_processing_total, n_reports_v2019, n_reports_v2021, includes_derived
+SELECT year, value_sum AS other_processing_total, n_reports, includes_derived
 FROM v_region_t3_harmonised
 WHERE region_id = :region AND row_key = 'other_processing' AND col_key = 'total'
 ORDER BY year;
