@@ -202,8 +202,11 @@ class _Pdf:
                     lines = []
                 elif len(rows) < p.rowspan and len(lines) * (fs + 2) + 4 > top - bottom:
                     lines = lines_of(p, vertical=False)  # what fits in the part left on this page
-                opens = first_seg or self.s.close_at_break
-                closes = rows[-1] == p.row + p.rowspan - 1 or self.s.close_at_break
+                # at a page break the table is left open (no border) unless close_at_break
+                page_top = rows[0] > 0 and pos[rows[0] - 1][0] != page
+                page_end = rows[-1] + 1 < len(pos) and pos[rows[-1] + 1][0] != page
+                opens = self.s.close_at_break if page_top else first_seg
+                closes = self.s.close_at_break if page_end else rows[-1] == p.row + p.rowspan - 1
                 self._cell(p, xs, top, bottom, lines, opens, closes)
         c.setFillColorRGB(0, 0, 0)
 
