@@ -11,7 +11,7 @@ import pytest
 from ogi import templates as T
 from ogi.model import ParseError
 from ogi.parse import parse_bytes
-from ogi.parse.docx import read_docx
+from ogi.parse.docx import _W, read_docx
 from pdf_fixtures import html_document, render_docx
 from reportbuilder import report_html, t3_html, t4_html
 
@@ -136,3 +136,23 @@ def test_rows_inside_content_controls_and_text_box_fallbacks():
     assert doc.text.count("文本框甲") == 1
     expected = parse_bytes(html.encode("utf-8")).report.to_canonical()
     assert parse_bytes(data).report.to_canonical()["table3"] == expected["table3"]
+
+
+def test_a_layout_table_wrapping_the_whole_report_is_read_through():
+    """Some templates put the whole article into one big table cell; the report's tables sit inside."""
+    html = _html(2021)
+
+    def edit(d):
+        body = d.element.body
+        content = [el for el in body if not el.tag.endswith("sectPr")]
+        wrapper = d.add_table(rows=1, cols=1)._tbl
+        cell = wrapper.find(".//" + _W + "tc")
+        for el in content:
+            cell.append(el)
+        cell.append(cell.makeelement(_W + "p", {}))  # a cell ends with a paragraph
+
+    data = _edit(render_docx(html_document(html)), edit)
+    expected = parse_bytes(html.encode("utf-8")).report.to_canonical()
+    got = parse_bytes(data).report.to_canonical()
+    for key in ("table2", "table3", "table4", "year", "organ", "title"):
+        assert got.get(key) == expected.get(key), key

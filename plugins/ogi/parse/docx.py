@@ -103,9 +103,14 @@ def _table(tbl, index: int) -> Table:
 
 
 def _blocks(parent):
-    """Body-level paragraphs and tables in document order (inside content controls too)."""
+    """Body-level paragraphs and tables in document order (inside content controls too). A table
+    that holds other tables is a page-layout wrapper: its cells' contents are read as the body."""
     for el in parent:
-        if el.tag in (_W + "p", _W + "tbl"):
+        if el.tag == _W + "tbl" and el.find(f".//{_W}tc/{_W}tbl") is not None:
+            for tr in _children(el, _W + "tr"):
+                for tc in _children(tr, _W + "tc"):
+                    yield from _blocks(tc)
+        elif el.tag in (_W + "p", _W + "tbl"):
             yield el
         elif el.tag in (_W + "sdt", _W + "customXml"):
             inner = el.find(_W + "sdtContent")
