@@ -89,6 +89,7 @@ class PdfStyle:
     running_header: str | None = None  # printed at the top of every page
     page_numbers: bool = False  # "- n -" at the bottom of every page
     borders_as_rects: bool = False  # rulings drawn as thin black filled rectangles (Word exports)
+    page_frame: bool = False  # a ruled frame around every page's content
 
 
 class _Pdf:
@@ -110,6 +111,9 @@ class _Pdf:
 
     def _decorate(self) -> None:
         self.c.setFillColorRGB(0, 0, 0)
+        if self.s.page_frame:
+            self.c.setLineWidth(1)
+            self.c.rect(MARGIN - 15, 45, PAGE_W - 2 * MARGIN + 30, PAGE_H - 90, stroke=1, fill=0)
         if self.s.running_header:
             self.text(MARGIN, PAGE_H - 35, self.s.running_header, 8)
         if self.s.page_numbers:

@@ -34,7 +34,10 @@ HARD = {
     "fake_bold": PdfStyle(fake_bold=True),
     "white_rects": PdfStyle(white_rects=True),
     "page_furniture": PdfStyle(
-        break_before_row={1: ROW_IN_UNABLE}, running_header="示例市示例局政府信息公开年报", page_numbers=True
+        break_before_row={1: ROW_IN_UNABLE},
+        running_header="示例市示例局政府信息公开年报",
+        page_numbers=True,
+        page_frame=True,
     ),
     "word_rect_borders": PdfStyle(borders_as_rects=True, break_before_row={1: ROW_IN_UNABLE}),
     "all_at_once": PdfStyle(break_before_row={1: 10}, cut_labels=True, fake_bold=True, white_rects=True),
@@ -169,7 +172,7 @@ def test_corpus_wps_pdf_keeps_page_and_box_provenance():
     assert first.bbox is not None and late.bbox is not None
 
 
-def test_page_numbers_and_running_headers_are_dropped_and_do_not_stop_a_table_join():
+def test_page_numbers_running_headers_and_frames_do_not_stop_a_table_join():
     doc = doc_of("page_furniture")
     assert len(doc.tables) == 3
     assert "- 1 -" not in doc.text and "示例市示例局政府信息公开年报" not in doc.text
