@@ -86,6 +86,24 @@ def airflow(env: Mapping[str, str], *args: str, check: bool = True, timeout: flo
     return p.stdout
 
 
+def backfill(
+    env: Mapping[str, str], from_date: str, to_date: str, *, dag_id: str = DAG_IDS[0], attempts: int = 6, log=print
+) -> str:
+    """``airflow backfill create`` (the scheduler then runs the queued runs). On SQLite the CLI can meet
+    "database is locked" while the scheduler writes: retried a few times."""
+    args = ("backfill", "create", "--dag-id", dag_id, "--from-date", from_date, "--to-date", to_date)
+    for attempt in range(1, attempts + 1):
+        try:
+            out = airflow(env, *args)
+            log(out.strip() or f"backfill of {dag_id} {from_date}..{to_date} created")
+            return out
+        except RuntimeError as e:
+            if "database is locked" not in str(e) or attempt == attempts:
+                raise
+            time.sleep(2 * attempt)
+    raise AssertionError("unreachable")
+
+
 def _state_path(env: Mapping[str, str]) -> Path:
     return Path(env["AIRFLOW_HOME"]) / STATE_FILE
 
@@ -257,6 +275,19 @@ def _cmd_down(args) -> int:
     return 0
 
 
+def _cmd_backfill(args) -> int:
+    state = status(args.home)
+    if not state or not all(state["alive"].values()):
+        print("error: the services are not running; start them with: ogi airflow up", file=sys.stderr)
+        return 1
+    try:
+        backfill(airflow_env(args.home, port=state["port"]), args.from_date, args.to_date, dag_id=args.dag_id)
+    except RuntimeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _cmd_status(args) -> int:
     state = status(args.home)
     if not state:
@@ -275,10 +306,15 @@ def register(sub) -> None:
         ("up", _cmd_up, "start the services, create the pool, unpause the OGI DAGs (for backfills)"),
         ("down", _cmd_down, "stop the services 'up' started (by pid)"),
         ("status", _cmd_status, "show whether the services are running"),
+        ("backfill", _cmd_backfill, "queue runs of past years (airflow backfill create) on the running services"),
     ):
         q = asub.add_parser(name, help=text)
         q.add_argument("--home", help="AIRFLOW_HOME (default $AIRFLOW_HOME, else OGI_HOME/airflow)")
         if name == "up":
             q.add_argument("--port", type=int, default=None, help="api-server port (default: a free one)")
             q.add_argument("--pool-slots", type=int, default=4, help=f"slots of the {POOL} pool (default 4)")
+        if name == "backfill":
+            q.add_argument("--from-date", required=True, help="first logical date, e.g. 2022-01-01 (report year 2021)")
+            q.add_argument("--to-date", required=True, help="last logical date, e.g. 2024-12-31 (report year 2023)")
+            q.add_argument("--dag-id", default=DAG_IDS[0], choices=DAG_IDS)
         q.set_defaults(func=func)

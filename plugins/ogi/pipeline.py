@@ -215,6 +215,7 @@ def fetch_batch(run: Mapping[str, Any], batch: Mapping[str, Any]) -> dict[str, A
         organs=batch["organs"],
         archive=_archive(fresh=bool(run.get("force_fetch"))),
         via=run.get("via"),
+        allow_private_hosts=True if run.get("via") else None,  # via is a local portal by definition
     )
     items = []
     for o in outcomes:
@@ -373,14 +374,9 @@ def _load_item(item: Mapping[str, Any], results: Sequence) -> Any:
     """The warehouse row set of one organ-year: a parsed report, or why there is none."""
     from ogi.warehouse.load import LoadItem
 
-    p = item.get("parse") or {}
+    p = item["parse"]
     parsed = read_parsed(p["path"]) if p.get("path") else None
-    if parsed is not None:
-        reason = None
-    elif p:
-        reason = f"{p.get('reason')}: {p.get('message')}"
-    else:
-        reason = f"{item['status']}: {item.get('reason') or ''}".rstrip(": ")
+    reason = None if parsed is not None else f"{p.get('reason')}: {p.get('message')}"
     return LoadItem(
         organ_id=item["organ_id"],
         year=int(item["year"]),
@@ -405,9 +401,11 @@ def load(run: Mapping[str, Any], validated: Sequence[Mapping[str, Any]]) -> dict
     for batch in validated:
         results = _read_results(batch.get("results_path"))
         for item in batch["items"]:
-            key = report_key(item["organ_id"], item["year"])
-            groups[(batch["registry"], batch["region"], int(batch["year"]))].append((item, results.get(key, [])))
             table.append(_outcome_row(item))
+            if item.get("sha256") and item.get("parse"):  # a document: loaded parsed or quarantined
+                key = report_key(item["organ_id"], item["year"])
+                group = (batch["registry"], batch["region"], int(batch["year"]))
+                groups[group].append((item, results.get(key, [])))
     _write_json(Path(run["run_dir"]) / "items.json", table)
 
     from ogi.fetch.registry import load_registry
@@ -422,14 +420,15 @@ def load(run: Mapping[str, Any], validated: Sequence[Mapping[str, Any]]) -> dict
         for line in out["would_change"]:
             log.info("dry run: %s", line)
         return out
-    for registry_path in sorted({k[0] for k in groups}):
+    for registry_path in run["registries"]:  # also when nothing was found: summaries need the regions
         wl.sync_registry(engine, load_registry(registry_path))
     info = _run_info(run)
     for (_reg, region, year), members in sorted(groups.items()):
         res = wl.load_batch(engine, [_load_item(i, r) for i, r in members], run=info)
-        out["groups"].append({"region": region, "year": year, "result": _jsonable(res)})
+        counts = {k: len(v) for k, v in _jsonable(res).items() if isinstance(v, list)}
+        out["groups"].append({"region": region, "year": year, **counts, "n_facts": res.n_facts})
         out["report_keys"] += [report_key(i["organ_id"], i["year"]) for i, _ in members if i.get("parse", {}).get("path")]
-        log.info("load %s %s: %s", region, year, _jsonable(res))
+        log.info("load %s %s: %s", region, year, out["groups"][-1])
     engine.dispose()
     return out
 
