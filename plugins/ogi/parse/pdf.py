@@ -258,7 +258,11 @@ def _join(blocks: list[_Block], lines: list[_Line]) -> list[list[_Block]]:
             and _same_columns(prev.col_edges, b.col_edges)
         ):
             head = [_row_texts(r) for r in groups[-1][0].rows]
-            while b.rows and head and _row_texts(b.rows[0]) in head[:4]:  # repeated header rows
+            while (  # repeated header rows (never a row of numbers)
+                b.rows
+                and _row_texts(b.rows[0]) in head[:4]
+                and not any(_is_number(c.text) for c in b.rows[0])
+            ):
                 b.rows.pop(0)
             if b.rows:
                 b.rows[0] = _continue_open_cells(prev.rows, b.rows[0])
