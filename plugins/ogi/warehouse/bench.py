@@ -102,19 +102,37 @@ def _load_all(engine, items, batch: int, run_prefix: str) -> float:
     return time.perf_counter() - t0
 
 
+def _server_cpu(engine) -> float | None:
+    """CPU seconds used so far by the (single pooled) PostgreSQL backend, if the server is local."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as c:
+        pid = c.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def bench_load(kind: str, n: int, batch: int) -> dict[str, float]:
     from ogi.warehouse.db import get_engine, upgrade
     from ogi.warehouse.load import sync_registry
 
     n_organs, items = generated_items(n)
     with scratch_database(kind) as url:
-        engine = get_engine(url)
+        # one pooled connection, so the server's CPU time can be read from its backend process
+        engine = get_engine(url, **({"pool_size": 1, "max_overflow": 0} if kind == "postgresql" else {}))
         upgrade(engine)
         sync_registry(engine, bench_registry(n_organs))
+        cpu0, srv0 = time.process_time(), _server_cpu(engine)
         first = _load_all(engine, items, batch, "bench")
+        cpu1, srv1 = time.process_time(), _server_cpu(engine)
         again = _load_all(engine, items, batch, "bench-again")
         engine.dispose()
-    return {"reports": n, "load_s": first, "reports_per_s": n / first, "reload_s": again}
+    server = srv1 - srv0 if srv0 is not None and srv1 is not None else float("nan")
+    return {"reports": n, "load_s": first, "reports_per_s": n / first, "reload_s": again,
+            "client_cpu_s": cpu1 - cpu0, "server_cpu_s": server}  # fmt: skip
 
 
 def bench_summary(kind: str, n: int, batch: int) -> dict[str, float]:
@@ -151,11 +169,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-summary", action="store_true")
     args = p.parse_args(argv)
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
-    print(f"{'database':12s} {'reports':>8s} {'load s':>8s} {'reports/s':>10s} {'re-load s':>10s}")
+    print(
+        f"(load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; the CPU columns are\n"
+        " this process and, on a local PostgreSQL, its server backend: elapsed time on a quiet machine)"
+    )
+    print(
+        f"{'database':12s} {'reports':>8s} {'load s':>8s} {'reports/s':>10s} {'re-load s':>10s} "
+        f"{'client CPU s':>13s} {'server CPU s':>13s}"
+    )
     for kind in kinds:
         r = bench_load(kind, args.reports, args.batch)
         print(
-            f"{kind:12s} {r['reports']:8d} {r['load_s']:8.1f} {r['reports_per_s']:10.0f} {r['reload_s']:10.1f}",
+            f"{kind:12s} {r['reports']:8d} {r['load_s']:8.1f} {r['reports_per_s']:10.0f} {r['reload_s']:10.1f} "
+            f"{r['client_cpu_s']:13.1f} {r['server_cpu_s']:13.1f}",
             flush=True,
         )
     if args.skip_summary:
