@@ -77,7 +77,7 @@ def _print_human(run, items, out) -> None:
             print(f"  {label:<13} {r.rule:<8} [{r.severity}] {r.where}{sides}", file=out)
             if r.detail:
                 print(f"                {r.detail}", file=out)
-            if r.cells and r.status == "failed":
+            if r.cells and r.detail != "all cells blank":
                 print(f"                cells: {', '.join(r.cells)}", file=out)
                 for where in _printed_at(item, r.cells):
                     print(f"                  {where}", file=out)
