@@ -258,6 +258,63 @@ def status(home: Path | str | None = None) -> dict:
     return state
 
 
+# ----------------------------------------------------------------------------- the demo
+
+
+def demo_sources(workdir: Path, corpus: Path | None = None) -> tuple[Path, Path, list[int]]:
+    """(registry, portal root, report years) of the demo: the real corpus replayed on its real URLs
+    (``portal.tsv`` + include/registry/pingtan.yaml), else the synthetic demo city (``ogi synth --demo``)."""
+    if corpus is not None:
+        from ogi.portal import populate_from_tsv
+
+        tsv = corpus / "portal.tsv"
+        if not tsv.exists():
+            raise FileNotFoundError(f"{tsv} not found: --corpus needs a folder with portal.tsv")
+        root = workdir / "corpus-portal"
+        populate_from_tsv(tsv, root)
+        years = sorted({int(y) for y in _corpus_years(corpus)})
+        return config.REGISTRY_DIR / "pingtan.yaml", root, years
+    from ogi.synth.city import generate_city
+    from ogi.synth.commands import DEMO
+
+    city = workdir / "demo-city"
+    first, last = (int(y) for y in DEMO["years"].split("-"))
+    if not (city / "manifest.json").exists():
+        generate_city(
+            city, organs=DEMO["organs"], years=range(first, last + 1), seed=DEMO["seed"], defect_rate=DEMO["defect_rate"]
+        )
+    return city / "registry.yaml", city / "portal", list(range(first, last + 1))
+
+
+def _corpus_years(corpus: Path) -> list[int]:
+    return [json.loads(p.read_text("utf-8"))["year"] for p in corpus.glob("pingtan_*.truth.json")]
+
+
+def demo(*, corpus: Path | None = None, years: list[int] | None = None, log=print) -> dict:
+    """The whole pipeline on one machine, nothing external: serve the demo portal on 127.0.0.1, run
+    ``ogi_annual_reports`` with ``dag.test()`` (Airflow metadata and warehouse on SQLite under OGI_HOME)
+    and return the run summary."""
+    home = config.home()
+    env = airflow_env(home / "airflow")
+    os.environ.update({k: v for k, v in env.items() if k.startswith(("AIRFLOW", "OGI_"))})
+    log(f"OGI_HOME={home}\npreparing the Airflow metadata DB ({env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN']})")
+    airflow(env, "db", "migrate")
+    registry, root, all_years = demo_sources(home / "demo", corpus)
+    from airflow.dag_processing.dagbag import DagBag
+
+    from ogi import pipeline
+    from ogi.portal import serve_portal
+
+    dag = DagBag(dag_folder=str(config.REPO_ROOT / "dags")).dags[DAG_IDS[0]]
+    with serve_portal(root) as portal:
+        log(f"portal {root} on {portal.base_url}; registry {registry}; years {years or all_years}")
+        conf = {"registry": str(registry), "via": portal.base_url, "years": years or all_years}
+        dr = dag.test(run_conf=conf)
+    summary = json.loads((pipeline.run_dir(dr.run_id) / "summary.json").read_text("utf-8"))
+    summary["state"] = str(dr.state)
+    return summary
+
+
 # ----------------------------------------------------------------------------- CLI
 
 
@@ -299,7 +356,33 @@ def _cmd_status(args) -> int:
     return 0 if all(state["alive"].values()) else 1
 
 
+def _cmd_demo(args) -> int:
+    from ogi.pipeline import format_summary
+
+    corpus = Path(args.corpus) if args.corpus else None
+    try:
+        summary = demo(corpus=corpus, years=args.year or None)
+    except (FileNotFoundError, RuntimeError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print("\n== OGI demo: run summary ==")
+    for line in format_summary(summary):
+        print(line)
+    for key, path in summary.get("summaries", {}).items():
+        print(f"municipal summary {key}: {path}")
+    print(f"run summary: {summary['path']}")
+    print(f"dag run state: {summary['state']}")
+    return 0 if summary["state"] == "success" else 1
+
+
 def register(sub) -> None:
+    d = sub.add_parser(
+        "demo",
+        help="run the whole pipeline locally: demo portal, Airflow dag.test, SQLite warehouse; print the summary",
+    )
+    d.add_argument("--corpus", help="replay a real-report corpus folder (with portal.tsv) instead of the demo city")
+    d.add_argument("--year", type=int, action="append", help="report year (repeatable; default: all of the source)")
+    d.set_defaults(func=_cmd_demo)
     p = sub.add_parser("airflow", help="start/stop the embedded Airflow services (scheduler, dag-processor, api-server)")
     asub = p.add_subparsers(dest="airflow_command", metavar="ACTION", required=True)
     for name, func, text in (

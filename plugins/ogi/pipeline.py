@@ -415,6 +415,7 @@ def load(run: Mapping[str, Any], validated: Sequence[Mapping[str, Any]]) -> dict
     engine = db.get_engine()
     db.upgrade(engine)
     out: dict[str, Any] = {"groups": [], "report_keys": [], "dry_run": bool(run.get("dry_run"))}
+    out["data_docs"] = sorted(b["data_docs_index"] for b in validated if b.get("data_docs_index"))
     if run.get("dry_run"):
         out["would_change"] = would_change(engine, [i for g in groups.values() for i, _ in g])
         for line in out["would_change"]:
@@ -529,14 +530,14 @@ def summarise(run: Mapping[str, Any], checked: Mapping[str, Any]) -> dict[str, A
         "cross_year": checked.get("cross_year", {}),
         "would_change": checked.get("would_change"),
         "warehouse": _safe_url(),
-        "data_docs": str(config.datadocs_dir()),
+        "data_docs": checked.get("data_docs") or [],
         "summaries": {},
     }
     if not run.get("dry_run") and rows:
         summary["summaries"] = write_municipal_summaries(run, {(r["region"], r["year"]) for r in rows})
     summary["finished_at"] = dt.datetime.now(dt.UTC).isoformat()
-    _write_json(rdir / "summary.json", summary)
     summary["path"] = str(rdir / "summary.json")
+    _write_json(rdir / "summary.json", summary)
     for line in format_summary(summary):
         log.info("%s", line)
     if summary["hard_rule_failures"]:
@@ -575,7 +576,8 @@ def format_summary(summary: Mapping[str, Any]) -> list[str]:
     for line in summary.get("would_change") or []:
         lines.append(f"  would: {line}")
     lines.append(f"warehouse: {summary['warehouse']}")
-    lines.append(f"data docs: {summary['data_docs']}")
+    for index in summary["data_docs"]:
+        lines.append(f"data docs: {index}")
     return lines
 
 
