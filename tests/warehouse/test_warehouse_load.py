@@ -235,3 +235,22 @@ def test_concurrent_loaders_cannot_duplicate(pg_url, same_document):
     facts = _one(eng, "SELECT COUNT(*) FROM facts f JOIN reports r ON r.id = f.report_id WHERE r.is_current")
     assert facts[0][0] == sum(len(item.parsed.report.cells()) for item in batch_a)
     eng.dispose()
+
+
+def test_new_parser_version_replaces_content_in_place(engine, monkeypatch):
+    import ogi.parse
+
+    organ, d = generated_reports(1)[0]
+    item = item_of(organ, d, region="d3")
+    first = load_batch(engine, [item], run=RunInfo("r1"))
+    changed = copy.deepcopy(d)
+    changed["table3"]["granted"]["natural_person"] += 1  # the better parser reads the same bytes differently
+    monkeypatch.setattr(ogi.parse, "PARSER_VERSION", "99.0.0")
+    res = load_batch(engine, [replace(item, parsed=item_of(organ, changed).parsed)], run=RunInfo("r2"))
+    assert res.reparsed == [item.key] and res.inserted == [] and res.report_ids == first.report_ids
+    rows = _one(engine, "SELECT version, parser_version FROM reports WHERE organ_id = :o", o=organ)
+    assert [tuple(r) for r in rows] == [(1, "99.0.0")]
+    got = _one(
+        engine, "SELECT natural_person FROM v_t3_wide WHERE organ_id = :o AND row_key = 'granted'", o=organ
+    )
+    assert got == [(changed["table3"]["granted"]["natural_person"],)]

@@ -83,7 +83,9 @@ def test_analyst_example_queries_run(engine):
     answered = 0
     with engine.connect() as c:
         for stmt in statements:
-            answered += bool(c.execute(sa.text(stmt), {"region": CITY, "year": 2021, "term": "总体"}).fetchall())
+            answered += bool(
+                c.execute(sa.text(stmt), {"region": CITY, "year": 2021, "term": "总体"}).fetchall()
+            )
     assert answered >= len(statements) - 1  # no hard failures were loaded here
 
 
@@ -112,7 +114,12 @@ def test_airflow_connection_is_read_when_defined(monkeypatch):
 def test_cli_load_and_summary(tmp_path, capsys, corpus_dir):
     url = f"sqlite:///{tmp_path / 'w.db'}"
     doc = corpus_dir / "pingtan_2021.html"
-    assert main(["load", str(doc), "--warehouse", url, "--organ", "平潭综合实验区管理委员会", "--region", "平潭"]) == 0
+    assert (
+        main(
+            ["load", str(doc), "--warehouse", url, "--organ", "平潭综合实验区管理委员会", "--region", "平潭"]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "平潭综合实验区管理委员会/2021\tinserted" in out
     assert main(["load", str(doc), "--warehouse", url, "--organ", "平潭综合实验区管理委员会"]) == 0
@@ -131,7 +138,10 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main(["load", str(junk), "--warehouse", url]) == 1
     err = capsys.readouterr().err
     assert "give --organ and --year" in err and "Traceback" not in err
-    assert main(["load", str(junk), "--warehouse", url, "--organ", "某局", "--year", "2023", "--region", "某市"]) == 0
+    assert (
+        main(["load", str(junk), "--warehouse", url, "--organ", "某局", "--year", "2023", "--region", "某市"])
+        == 0
+    )
     assert "某局/2023\tinserted\tquarantined" in capsys.readouterr().out
     assert main(["summary", "--region", "nowhere", "--year", "2023", "--warehouse", url]) == 1
     assert "unknown region 'nowhere'" in capsys.readouterr().err

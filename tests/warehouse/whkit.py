@@ -189,4 +189,3 @@ def migrated_engine(url: str):
 
 def replace(item: LoadItem, **kw) -> LoadItem:
     return dataclasses.replace(item, **kw)
-
