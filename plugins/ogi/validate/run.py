@@ -195,7 +195,7 @@ def _short(ref: CellRef) -> str:
 
 
 def _num(x: float) -> int | float:
-    return int(x) if float(x).is_integer() else round(float(x), 6)
+    return int(x) if x.is_integer() else round(x, 6)
 
 
 def _map_suite(frame: VersionFrame, failed: dict[tuple[str, str], set[str]]) -> list[RuleResult]:
@@ -210,34 +210,40 @@ def _map_suite(frame: VersionFrame, failed: dict[tuple[str, str], set[str]]) -> 
 
 
 def _identity_results(frame: VersionFrame, ident: Identity, failed: set[str]) -> list[RuleResult]:
+    """One result per report: GX's verdict, both sides, the cells, imputation and incomplete-table findings.
+
+    Whole-batch numpy first (one pass per identity), then a plain loop that only builds results.
+    """
     import numpy as np
 
     pos = {c: j for j, c in enumerate(frame.cells)}
-    cols = [pos[c] for c in ident.cells]
     coef = np.array([k for k, _ in ident.terms], dtype=float)
-    sub = frame.values[:, cols]
+    sub = frame.values[:, [pos[c] for c in ident.cells]]
     blank = np.isnan(sub)
     filled = np.where(blank, 0.0, sub)
-    lhs = filled @ np.clip(coef, 0, None)
-    rhs = filled @ np.clip(-coef, 0, None)
+    lhs = (filled @ np.clip(coef, 0, None)).tolist()
+    rhs = (filled @ np.clip(-coef, 0, None)).tolist()
+    # which of the identity's cells each report's table 三 shape prints, and which of those are 总计
+    shapes = sorted(set(frame.shapes))
+    printed = np.array([[c in shape_cells(frame.version, s) for c in ident.cells] for s in shapes])
+    names = [tuple(str(c) for c, m in zip(ident.cells, row) if m) for row in printed]
+    is_total = np.array([c in ident.totals for c in ident.cells])
+    shape_idx = np.array([shapes.index(s) for s in frame.shapes], dtype=int)
+    in_shape = printed[shape_idx]
+    row_blank = blank & in_shape
+    applies = in_shape.any(axis=1).tolist()
+    imputed = row_blank.any(axis=1).tolist()
+    all_blank = (row_blank | ~in_shape).all(axis=1).tolist()
+    total_blank = (
+        (row_blank & is_total).any(axis=1).tolist() if ident.comparison == "==" else [False] * len(lhs)
+    )
     rule = RULE_BY_ID[ident.rule]
-    # per table 三 shape: which of the identity's cells the report's template prints
-    per_shape = {}
-    for shape in set(frame.shapes):
-        printed = shape_cells(frame.version, shape)
-        mask = np.array([c in printed for c in ident.cells])
-        names = tuple(str(c) for c, m in zip(ident.cells, mask) if m)
-        totals = [i for i, c in enumerate(ident.cells) if c in ident.totals and mask[i]]
-        per_shape[shape] = (mask, names, totals)
     out = []
     for i, rid in enumerate(frame.report_ids):
-        mask, names, totals = per_shape[frame.shapes[i]]
-        if not mask.any():
+        if not applies[i]:
             continue  # e.g. T3-H3 on a （六） sub-row the report's table 三 shape does not have
-        row_blank = blank[i] & mask
-        imputed = bool(row_blank.any())
-        left, right = _num(lhs[i]), _num(rhs[i])
-        if row_blank[mask].all():
+        cells = names[shape_idx[i]]
+        if all_blank[i]:
             out.append(
                 RuleResult(
                     rid,
@@ -247,50 +253,41 @@ def _identity_results(frame: VersionFrame, ident: Identity, failed: set[str]) ->
                     ident.where,
                     None,
                     None,
-                    names,
+                    cells,
                     False,
                     "all cells blank",
                 )
             )
             continue
+        left, right = _num(lhs[i]), _num(rhs[i])
         if rid not in failed:
             out.append(
-                RuleResult(rid, rule.id, rule.severity, PASSED, ident.where, left, right, names, imputed)
+                RuleResult(rid, rule.id, rule.severity, PASSED, ident.where, left, right, cells, imputed[i])
             )
-            continue
-        blank_totals = [str(ident.cells[t]) for t in totals if row_blank[t]]
-        if blank_totals and ident.comparison == "==":
-            shown = ", ".join(blank_totals[:3]) + (
-                f" and {len(blank_totals) - 3} more" if len(blank_totals) > 3 else ""
-            )
+        elif total_blank[i]:
+            blanks = [str(c) for c, b in zip(ident.cells, row_blank[i] & is_total) if b]
+            shown = ", ".join(blanks[:3]) + (f" and {len(blanks) - 3} more" if len(blanks) > 3 else "")
             detail = (
                 f"blank_total: 总计 {shown} blank while other cells are printed "
                 f"({left} vs {right}): an incomplete table, not a wrong total"
             )
             out.append(
                 RuleResult(
-                    rid,
-                    rule.id,
-                    rule.severity,
-                    NOT_EVALUABLE,
-                    ident.where,
-                    left,
-                    right,
-                    names,
-                    imputed,
-                    detail,
+                    rid, rule.id, rule.severity, NOT_EVALUABLE, ident.where, left, right, cells, True, detail
                 )
             )
-            continue
-        broken = "≠" if ident.comparison == "==" else "<"
-        detail = (
-            f"{' + '.join(_short(c) for c in ident.lhs)} = {left} {broken} "
-            f"{' + '.join(_short(c) for c in ident.rhs) or '0'} = {right}"
-            + (" (blanks counted as 0)" if imputed else "")
-        )
-        out.append(
-            RuleResult(rid, rule.id, rule.severity, FAILED, ident.where, left, right, names, imputed, detail)
-        )
+        else:
+            broken = "≠" if ident.comparison == "==" else "<"
+            detail = (
+                f"{' + '.join(_short(c) for c in ident.lhs)} = {left} {broken} "
+                f"{' + '.join(_short(c) for c in ident.rhs) or '0'} = {right}"
+                + (" (blanks counted as 0)" if imputed[i] else "")
+            )
+            out.append(
+                RuleResult(
+                    rid, rule.id, rule.severity, FAILED, ident.where, left, right, cells, imputed[i], detail
+                )
+            )
     return out
 
 
