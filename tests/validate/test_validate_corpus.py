@@ -63,3 +63,8 @@ def test_human_output_points_at_the_printed_cell(corpus_run):
     assert "FAILED" in text and "T4-H1" in text
     assert f"t4.review_total.value: printed {src.raw!r}" in text and f"row {src.row}" in text
     json.dumps([r.to_dict() for r in run.results], ensure_ascii=False)
+
+
+def test_every_corpus_document_was_parsed(corpus_run):
+    _, skipped, _ = corpus_run
+    assert not [s for s in skipped if s[1] != "unsupported_format"], skipped
