@@ -147,22 +147,7 @@ def test_parser_reproduces_truth(form, style):
     assert n == 28 and failures == []
 
 
-_BLANK_BUGS = {
-    "pdf": "parser (pdf): with zeros printed blank, table 三 row 一、本年新收 of v2019 reports with two-line column "
-    "headers (商业<br>企业) has its values shifted into other columns (e.g. 总计 1 read as 商业企业)",
-    "text": "parser (text): flattened rows whose cells are all blank ('label |  |  | … | ||') are dropped, so rows "
-    "printed blank are missing and reports with few non-zero cells fail with table3_not_found",
-}
-
-
-@pytest.mark.parametrize(
-    "form",
-    [
-        "html",
-        "docx",
-        *(pytest.param(f, marks=pytest.mark.xfail(strict=True, reason=r)) for f, r in _BLANK_BUGS.items()),
-    ],
-)
+@pytest.mark.parametrize("form", ["html", "docx", "pdf", "text"])
 def test_blank_for_zero_cells(form):
     """Zeros left blank (REPORT_FORMAT §5.1) are read as null, never shifted or dropped."""
     from ogi.synth import render_html as RH
@@ -212,12 +197,8 @@ def test_image_only_tables_need_ocr():
     assert e.value.reason == "needs_ocr"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parser: an HTML mirror page whose tables were flattened to 'a | b' lines "
-    "(one <p> per line, REPORT_FORMAT §5.7) is not read as tables (table3_not_found)",
-)
 def test_flattened_tables_inside_an_html_page():
+    """A mirror page whose tables were flattened to ``a | b`` lines, one ``<p>`` each (REPORT_FORMAT §5.7)."""
     from ogi.synth import render_html as RH
     from ogi.synth.render_text import render_text
 
@@ -275,7 +256,7 @@ def test_city_documents_parse_to_truth(city):
     out, m = city
     failures, n = [], 0
     for e in m.entries:
-        if not e.document_url or e.form == "text":  # text: mirror pages, see the xfail above
+        if not e.document_url:
             continue
         data = page_path(out / "portal", e.document_url).read_bytes()
         try:
