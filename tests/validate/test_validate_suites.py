@@ -86,3 +86,15 @@ def test_write_suites_cli(tmp_path, capsys):
     assert written == sorted(f"{n}.json" for n in suites.all_suite_dicts())
     for p in tmp_path.iterdir():
         assert p.read_text("utf-8") == (config.EXPECTATIONS_DIR / p.name).read_text("utf-8")
+
+
+def test_rule_catalogue_cli(capsys):
+    from ogi.cli import main
+
+    assert main(["validate", "--rules"]) == 0
+    out = capsys.readouterr().out
+    assert sum(line.startswith("| ") for line in out.splitlines()) == len(RULES) + 1  # + header
+    assert (
+        "t4.review_total = t4.review_upheld + t4.review_corrected + t4.review_other + t4.review_pending"
+        in out
+    )

@@ -86,6 +86,11 @@ def _print_human(run, items, out) -> None:
 def run_validate(args: argparse.Namespace) -> int:
     from ogi.model import ParseError
 
+    if args.rules:
+        from ogi.validate.rules import catalogue_markdown
+
+        print(catalogue_markdown(), end="")
+        return 0
     if args.write_suites:
         from ogi.validate.suites import write_suites
 
@@ -155,4 +160,7 @@ def register(sub) -> None:
         help="regenerate the GX suites JSON under include/expectations/ from the rule catalogue",
     )
     p.add_argument("--suites-dir", metavar="DIR", help="with --write-suites: write there instead")
+    p.add_argument(
+        "--rules", action="store_true", help="print the rule catalogue (ids, severity, formula, basis)"
+    )
     p.set_defaults(func=run_validate)

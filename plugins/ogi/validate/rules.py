@@ -309,3 +309,25 @@ def frame_cells(version: str) -> tuple[CellRef, ...]:
 def rules_for_cell(ref: CellRef, version: str) -> set[str]:
     """Ids of the linear rules whose identities involve ``ref`` (used by tests and docs)."""
     return {i.rule for i in identities(version) if ref in i.cells}
+
+
+def formula(rule_id: str, version: str) -> str:
+    """The rule's identity as text (first place it applies), e.g. ``t4.review_total = t4.review_upheld + …``."""
+    for ident in identities(version):
+        if ident.rule == rule_id:
+            lhs = " + ".join(str(c).removesuffix(".value") for c in ident.lhs)
+            rhs = " + ".join(str(c).removesuffix(".value") for c in ident.rhs) or "0"
+            return f"{lhs} {'=' if ident.comparison == '==' else '≥'} {rhs}  [{ident.where}]"
+    return ""
+
+
+def catalogue_markdown() -> str:
+    """The rule catalogue as a Markdown table (docs are generated from the same definitions as the suites)."""
+    lines = ["| id | severity | versions | how | rule | example identity | basis |", "|---|---|---|---|---|---|---|"]
+    for r in RULES:
+        version = V2021 if V2021 in r.versions else V2019
+        lines.append(
+            f"| {r.id} | {r.severity} | {', '.join(sorted(r.versions))} | {r.engine} | {r.description_zh} "
+            f"| {formula(r.id, version).replace('|', '/')} | {r.basis} |"
+        )
+    return "\n".join(lines) + "\n"
