@@ -1,6 +1,6 @@
 """``ogi bench parse [PATH ...] [--repeat N]``: parsing speed per format, next to its floor.
 
-Times ``parse_bytes`` on every report of the shared corpus (``$OGI_SHARED/corpus``, default
+Times (CPU time of this single process, i.e. one core) ``parse_bytes`` on every report of the shared corpus (``$OGI_SHARED/corpus``, default
 ``../shared/corpus``) and on any extra files or folders given, single process (one core).
 Prints, per format, the median milliseconds per report and reports per second, and beside them
 the floor: the bare library call our reader cannot beat (``lxml.html.fromstring`` for HTML,
@@ -50,11 +50,12 @@ def _floor(fmt: str, data: bytes) -> None:
 
 
 def _time(fn, repeat: int) -> list[float]:
+    """CPU milliseconds of this process per run: one core's work, unaffected by other processes' load."""
     out = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = time.process_time()
         fn()
-        out.append((time.perf_counter() - t) * 1000)
+        out.append((time.process_time() - t) * 1000)
     return out
 
 
