@@ -1,7 +1,8 @@
 """``ogi bench parse [PATH ...] [--repeat N]``: parsing speed per format, next to its floor.
 
-Times (CPU time of this single process, i.e. one core) ``parse_bytes`` on every report of the shared corpus (``$OGI_SHARED/corpus``, default
-``../shared/corpus``) and on any extra files or folders given, single process (one core).
+Times ``parse_bytes`` on every report of the shared corpus (``$OGI_SHARED/corpus``, default
+``../shared/corpus``) and on any extra files or folders given, as CPU time of this one process
+(one core; other processes' load does not inflate it).
 Prints, per format, the median milliseconds per report and reports per second, and beside them
 the floor: the bare library call our reader cannot beat (``lxml.html.fromstring`` for HTML,
 pdfplumber ``extract_tables`` over every page for PDF) and the ratio ours/floor.
