@@ -94,11 +94,13 @@ def make_batches(
     organs: Sequence[str] = (),
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> list[dict[str, Any]]:
-    """Organ batches of one region and year each, at most ``batch_size`` organs: the unit of one
-    mapped task (a 300-organ city is a dozen tasks, not 900)."""
+    """Batches of at most ``batch_size`` organs of one year (in region order): the unit of one mapped
+    task, so a 300-organ city is a dozen task instances per stage, not 900, however many townships it
+    has. Loading regroups the organs by region-year (one transaction each)."""
     from ogi.fetch.run import select_organs
 
     region_set = _region_closure(registry, regions) if regions else None
+    order = {r.id: i for i, r in enumerate(registry.regions)}
     batches: list[dict[str, Any]] = []
     for year in years:
         if organs:
@@ -110,22 +112,18 @@ def make_batches(
                     continue  # another registry's organ
         else:
             chosen = select_organs(registry, year)
-        by_region: dict[str, list[str]] = defaultdict(list)
-        for o in chosen:
-            if region_set is None or o.region in region_set:
-                by_region[o.region].append(o.id)
-        for region, ids in by_region.items():
-            for i in range(0, len(ids), batch_size):
-                batches.append(
-                    {
-                        "batch_id": f"{registry.city_id}-{year}-{region}-{i // batch_size:03d}",
-                        "registry": str(registry_path),
-                        "city": registry.city_id,
-                        "year": year,
-                        "region": region,
-                        "organs": ids[i : i + batch_size],
-                    }
-                )
+        chosen = [o for o in chosen if region_set is None or o.region in region_set]
+        ids = [o.id for o in sorted(chosen, key=lambda o: order.get(o.region, len(order)))]
+        for i in range(0, len(ids), batch_size):
+            batches.append(
+                {
+                    "batch_id": f"{registry.city_id}-{year}-{i // batch_size:03d}",
+                    "registry": str(registry_path),
+                    "city": registry.city_id,
+                    "year": year,
+                    "organs": ids[i : i + batch_size],
+                }
+            )
     return batches
 
 
@@ -229,7 +227,7 @@ def fetch_batch(run: Mapping[str, Any], batch: Mapping[str, Any]) -> dict[str, A
 
 
 def _batch_keys(batch: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: batch[k] for k in ("batch_id", "registry", "city", "year", "region")}
+    return {k: batch[k] for k in ("batch_id", "registry", "city", "year")}
 
 
 # ----------------------------------------------------------------------------- parse
@@ -387,7 +385,7 @@ def _load_item(item: Mapping[str, Any], results: Sequence) -> Any:
         results=tuple(results),
         quarantine_reason=reason,
         organ_name=item.get("organ_name"),
-        region_id=item.get("region_id") or item.get("region"),
+        region_id=item.get("region_id"),
     )
 
 
@@ -404,7 +402,7 @@ def load(run: Mapping[str, Any], validated: Sequence[Mapping[str, Any]]) -> dict
             table.append(_outcome_row(item))
             if item.get("sha256") and item.get("parse"):  # a document: loaded parsed or quarantined
                 key = report_key(item["organ_id"], item["year"])
-                group = (batch["registry"], batch["region"], int(batch["year"]))
+                group = (batch["registry"], item["region_id"], int(batch["year"]))
                 groups[group].append((item, results.get(key, [])))
     _write_json(Path(run["run_dir"]) / "items.json", table)
 

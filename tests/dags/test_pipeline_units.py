@@ -16,7 +16,7 @@ def city(tmp_path_factory):
     return out, make_city(out, organs=4, years=(2022,))
 
 
-def test_batches_stay_within_one_region_and_year(city):
+def test_batches_cover_each_year_once_and_are_bounded(city):
     from ogi.fetch.registry import load_registry
 
     city_dir, _ = city
@@ -26,10 +26,32 @@ def test_batches_stay_within_one_region_and_year(city):
     for year in (2021, 2022):
         ids = [o for b in batches if b["year"] == year for o in b["organs"]]
         assert sorted(ids) == sorted(o.id for o in reg.organs if o.active_in(year))
-    for b in batches:
-        assert {reg.organ(o).region for o in b["organs"]} == {b["region"]}
+    assert len(pipeline.make_batches(reg, "r.yaml", [2022], batch_size=100)) == 1  # regions share batches
     one = pipeline.make_batches(reg, "r.yaml", [2022], organs=[reg.organs[0].name])  # by name too
     assert [b["organs"] for b in one] == [[reg.organs[0].id]]
+
+
+REGIONS_YAML = """
+registry: 1
+city: {id: c, name: 某市}
+allowed_hosts: [www.c.gov.cn]
+regions:
+  - {id: c, name: 某市, level: city}
+  - {id: c-d, name: 某区, level: district, parent: c}
+  - {id: c-d-t, name: 某镇, level: township, parent: c-d}
+organs:
+  - {id: c-gov, name: 某市人民政府, region: c, type: government, listing_urls: ["https://www.c.gov.cn/a/"]}
+  - {id: c-d-gov, name: 某区人民政府, region: c-d, type: government, listing_urls: ["https://www.c.gov.cn/b/"]}
+  - {id: c-d-t-gov, name: 某镇人民政府, region: c-d-t, type: township, listing_urls: ["https://www.c.gov.cn/c/"]}
+"""
+
+
+def test_a_region_includes_the_regions_below_it():
+    from ogi.fetch.registry import parse_registry
+
+    reg = parse_registry(REGIONS_YAML)
+    picked = pipeline.make_batches(reg, "r.yaml", [2022], regions=["c-d"])
+    assert [b["organs"] for b in picked] == [["c-d-gov", "c-d-t-gov"]]
 
 
 def _run_stages(run_id: str, params: dict) -> dict:
