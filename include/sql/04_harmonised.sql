@@ -36,22 +36,30 @@ WHERE f.row_key IN ('other_no_correction', 'other_fee_unpaid', 'other_other')
 GROUP BY cr.report_id, cr.organ_id, cr.year, cr.template_version, f.col_key;
 
 -- Table 三 harmonised, per region x year across both templates: the rows both templates print come
--- straight from v_region_t3; other_processing is summed from the per-report harmonised rows
--- (includes_derived = 1 when at least one v2021 report's value is the sum of its sub-rows).
+-- straight from v_region_t3; other_processing sums, per report, the printed row or else the printed
+-- v2021 sub-rows (the same rule as v_t3_harmonised, written against the region join so that a filter
+-- on region and year applies before any fact is read). includes_derived = 1 when at least one value
+-- is a sum of v2021 sub-rows.
 CREATE VIEW v_region_t3_harmonised AS
 SELECT region_id, year, row_key, col_key, value_sum, n_values, n_reports, 0 AS includes_derived
 FROM v_region_t3
 WHERE row_key NOT IN ('other_processing', 'other_no_correction', 'other_fee_unpaid', 'other_other')
 UNION ALL
-SELECT ro.region_id, h.year, h.row_key, h.col_key,
-       SUM(h.value_num) AS value_sum,
-       COUNT(h.value_num) AS n_values,
-       COUNT(DISTINCT h.report_id) AS n_reports,
-       MAX(CASE WHEN SUBSTR(h.basis, 1, 7) = 'derived' THEN 1 ELSE 0 END) AS includes_derived
-FROM v_t3_harmonised h
-JOIN v_region_organs ro ON ro.organ_id = h.organ_id
-WHERE h.row_key = 'other_processing'
-GROUP BY ro.region_id, h.year, h.row_key, h.col_key;
+SELECT ro.region_id, cr.year, 'other_processing' AS row_key, f.col_key,
+       SUM(f.value_num) AS value_sum,
+       COUNT(f.value_num) AS n_values,
+       COUNT(DISTINCT cr.report_id) AS n_reports,
+       MAX(CASE WHEN f.row_key <> 'other_processing' THEN 1 ELSE 0 END) AS includes_derived
+FROM v_current_reports cr
+JOIN v_region_organs ro ON ro.organ_id = cr.organ_id
+JOIN facts f ON f.report_id = cr.report_id AND f.table_no = 3
+WHERE f.row_key = 'other_processing'
+   OR (f.row_key IN ('other_no_correction', 'other_fee_unpaid', 'other_other')
+       AND NOT EXISTS (
+           SELECT 1 FROM facts g
+           WHERE g.report_id = f.report_id AND g.table_no = 3 AND g.row_key = 'other_processing'
+             AND g.col_key = f.col_key))
+GROUP BY ro.region_id, cr.year, f.col_key;
 
 -- Table 二, one row per (current report, printed cell) with its cross-template concept and caveat.
 CREATE VIEW v_t2_harmonised AS

@@ -10,19 +10,16 @@ SELECT cr.report_id, cr.organ_id, cr.organ_name, cr.organ_type, cr.region_id, cr
        cr.published_on, cr.deadline,
        CASE WHEN cr.published_on IS NULL OR cr.deadline IS NULL THEN NULL
             WHEN cr.published_on <= cr.deadline THEN 1 ELSE 0 END AS on_time,
-       COALESCE(v.n_results, 0) AS n_results,
-       COALESCE(v.n_hard_failed, 0) AS n_hard_failed,
-       COALESCE(v.n_soft_failed, 0) AS n_soft_failed,
-       CASE WHEN cr.status IN ('parsed', 'partial') AND v.n_results > 0 AND v.n_hard_failed = 0
+       COUNT(vr.id) AS n_results,
+       SUM(CASE WHEN vr.status = 'failed' AND vr.severity = 'error' THEN 1 ELSE 0 END) AS n_hard_failed,
+       SUM(CASE WHEN vr.status = 'failed' AND vr.severity = 'warning' THEN 1 ELSE 0 END) AS n_soft_failed,
+       CASE WHEN cr.status IN ('parsed', 'partial') AND COUNT(vr.id) > 0
+                 AND SUM(CASE WHEN vr.status = 'failed' AND vr.severity = 'error' THEN 1 ELSE 0 END) = 0
             THEN 1 ELSE 0 END AS passes_hard_rules
 FROM v_current_reports cr
-LEFT JOIN (
-    SELECT report_id, COUNT(*) AS n_results,
-           SUM(CASE WHEN status = 'failed' AND severity = 'error' THEN 1 ELSE 0 END) AS n_hard_failed,
-           SUM(CASE WHEN status = 'failed' AND severity = 'warning' THEN 1 ELSE 0 END) AS n_soft_failed
-    FROM validation_results
-    GROUP BY report_id
-) v ON v.report_id = cr.report_id;
+LEFT JOIN validation_results vr ON vr.report_id = cr.report_id
+GROUP BY cr.report_id, cr.organ_id, cr.organ_name, cr.organ_type, cr.region_id, cr.year, cr.status,
+         cr.published_on, cr.deadline;
 
 -- Per region x year (years = those with any loaded report). Only registered organs active in the year
 -- count as expected publishers; reports of organs seen only through `ogi load` are not counted here.
