@@ -23,6 +23,7 @@ from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, get_current_con
 from ogi.notify import OgiNotifier
 
 TZ = "Asia/Shanghai"
+LABEL = "{{ batch_label }}"  # mapped task instances are named after their batch (city-year-NNN)
 POOL = "ogi_portal_requests"  # bounds concurrent fetch batches against the portals; `ogi airflow up` creates it
 
 #: warehouse tables as Assets: downstream DAGs (analyst outputs) run when a load changed them
@@ -87,6 +88,11 @@ previous year (X-1 …).
 """
 
 
+def _label(batch: dict) -> None:
+    """Name the mapped task instance after its batch in the UI (``map_index_template``)."""
+    get_current_context()["batch_label"] = batch["batch_id"]
+
+
 def _run() -> dict:
     """The run's plan (written by ``plan``), found by the run id: tasks share keys, not payloads."""
     from ogi import pipeline
@@ -125,6 +131,7 @@ def build_dag(dag_id: str, cron: str, description: str):
         @task_group(group_id="collect", tooltip="fetch and parse, mapped per organ batch", doc_md=DOC_FETCH)
         def collect(batches):
             @task(
+                map_index_template=LABEL,
                 pool=POOL,
                 retries=3,
                 retry_delay=timedelta(seconds=30),
@@ -135,13 +142,15 @@ def build_dag(dag_id: str, cron: str, description: str):
                 """Find and archive each organ's report; per-organ outcomes, never an exception per organ."""
                 from ogi import pipeline
 
+                _label(batch)
                 return pipeline.fetch_batch(_run(), batch)
 
-            @task
+            @task(map_index_template=LABEL)
             def parse_batch(fetched: dict) -> dict:
                 """Parse archived bytes; store parsed JSON by sha + parser version; quarantine failures."""
                 from ogi import pipeline
 
+                _label(fetched)
                 return pipeline.parse_batch(_run(), fetched)
 
             fetched = fetch_batch.expand(batch=batches)
@@ -149,11 +158,12 @@ def build_dag(dag_id: str, cron: str, description: str):
 
         @task_group(group_id="check_and_load", tooltip="validate, load, cross-year", doc_md=DOC_CHECK)
         def check_and_load(parsed):
-            @task
+            @task(map_index_template=LABEL)
             def validate_batch(parsed: dict) -> dict:
                 """One GX run for the batch; rule results stored beside the run; Data Docs."""
                 from ogi import pipeline
 
+                _label(parsed)
                 return pipeline.validate_batch(_run(), parsed)
 
             @task(outlets=WAREHOUSE_ASSETS)

@@ -47,6 +47,8 @@ def test_end_to_end_loads_the_truth_and_is_idempotent(airflow_db, dagbag, city, 
     with serve_portal(city_dir / "portal") as portal:
         dr, summary = _run(dagbag, registry=city_dir / "registry.yaml", via=portal.base_url)
         assert str(dr.state) == "success", _states(dr)
+        labels = {ti.rendered_map_index for ti in dr.get_task_instances() if ti.task_id == "collect.fetch_batch"}
+        assert labels == {"yunlan-2022-000", "yunlan-2022-001"}  # 5 organs, batch size 3
         assert summary["years"] == [YEAR]
         n = len([e for e in manifest.entries if e.year == YEAR])
         assert summary["outcomes"] == {"parsed": n}
