@@ -19,20 +19,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, get_current_context, task, task_group
+from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task, task_group
+from ogi import assets
 from ogi.notify import OgiNotifier
 
 TZ = "Asia/Shanghai"
 LABEL = "{{ batch_label }}"  # mapped task instances are named after their batch (city-year-NNN)
 POOL = "ogi_portal_requests"  # bounds concurrent fetch batches against the portals; `ogi airflow up` creates it
-
-#: warehouse tables as Assets: downstream DAGs (analyst outputs) run when a load changed them
-WAREHOUSE_ASSETS = [
-    Asset(name="ogi_warehouse.reports", uri="x-ogi://warehouse/reports"),
-    Asset(name="ogi_warehouse.facts", uri="x-ogi://warehouse/facts"),
-    Asset(name="ogi_warehouse.rule_results", uri="x-ogi://warehouse/rule_results"),
-]
-SUMMARY_ASSET = Asset(name="ogi_warehouse.summaries", uri="x-ogi://warehouse/summaries")
 
 PARAMS = {
     "years": Param(
@@ -166,7 +159,7 @@ def build_dag(dag_id: str, cron: str, description: str):
                 _label(parsed)
                 return pipeline.validate_batch(_run(), parsed)
 
-            @task(outlets=WAREHOUSE_ASSETS)
+            @task(outlets=assets.WAREHOUSE)
             def load(validated: list) -> dict:
                 """One transaction per region-year (nothing on a dry run)."""
                 from ogi import pipeline
@@ -184,7 +177,7 @@ def build_dag(dag_id: str, cron: str, description: str):
             loaded = load(validated)
             return cross_year(loaded)
 
-        @task(outlets=[SUMMARY_ASSET])
+        @task(outlets=[assets.SUMMARIES])
         def summarise(checked: dict) -> dict:
             """Municipal summaries per region-year and the run summary (log + warehouse + OGI_HOME)."""
             from ogi import pipeline

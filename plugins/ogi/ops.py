@@ -22,7 +22,8 @@ from pathlib import Path
 
 from ogi import config
 
-DAG_IDS = ("ogi_annual_reports", "ogi_annual_reports_late")
+DAG_IDS = ("ogi_annual_reports", "ogi_annual_reports_late", "ogi_analyst_outputs")
+YEARLY = DAG_IDS[:2]  # the DAGs a backfill is for
 POOL = "ogi_portal_requests"
 SERVICES = ("scheduler", "dag-processor", "api-server")
 STATE_FILE = "ogi-services.json"
@@ -399,5 +400,5 @@ def register(sub) -> None:
         if name == "backfill":
             q.add_argument("--from-date", required=True, help="first logical date, e.g. 2022-01-01 (report year 2021)")
             q.add_argument("--to-date", required=True, help="last logical date, e.g. 2024-12-31 (report year 2023)")
-            q.add_argument("--dag-id", default=DAG_IDS[0], choices=DAG_IDS)
+            q.add_argument("--dag-id", default=YEARLY[0], choices=YEARLY)
         q.set_defaults(func=func)

@@ -579,6 +579,37 @@ def format_summary(summary: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+# ----------------------------------------------------------------------------- analyst outputs
+
+
+def export_views(out_dir: Path | str | None = None) -> dict[str, str]:
+    """Every warehouse view of ``include/sql/0*.sql`` as a CSV file (UTF-8 with BOM, opens in Excel):
+    what the analyst-outputs DAG refreshes whenever the warehouse Assets change."""
+    import csv
+
+    from ogi.warehouse import db
+
+    out = Path(out_dir or config.home() / "outputs")
+    out.mkdir(parents=True, exist_ok=True)
+    engine = db.get_engine()
+    db.upgrade(engine)
+    written = {}
+    with engine.connect() as c:
+        for sql_file in sorted(config.SQL_DIR.glob("0*.sql")):
+            for view in db.view_names(sql_file):
+                result = c.exec_driver_sql(f"SELECT * FROM {view}")
+                path = out / f"{view}.csv"
+                with open(path.with_suffix(".tmp"), "w", encoding="utf-8-sig", newline="") as f:
+                    w = csv.writer(f)
+                    w.writerow(result.keys())
+                    w.writerows(result)
+                path.with_suffix(".tmp").replace(path)
+                written[view] = str(path)
+    engine.dispose()
+    log.info("exported %d views to %s", len(written), out)
+    return written
+
+
 # ----------------------------------------------------------------------------- helpers
 
 

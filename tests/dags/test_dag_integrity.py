@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-DAG_IDS = ("ogi_annual_reports", "ogi_annual_reports_late")
+DAG_IDS = ("ogi_annual_reports", "ogi_annual_reports_late", "ogi_analyst_outputs")
 
 
 def test_every_dag_imports(dagbag):
@@ -38,6 +38,8 @@ def test_flow_shape(dagbag):
     assert fetch.retries >= 2 and fetch.retry_exponential_backoff
     load = dag.get_task("check_and_load.load")
     assert {a.uri for a in load.outlets} >= {"x-ogi://warehouse/reports", "x-ogi://warehouse/facts"}
+    downstream = dagbag.dags["ogi_analyst_outputs"].timetable.asset_condition.objects
+    assert {a.uri for a in downstream} == {a.uri for a in load.outlets}  # runs after every load
     assert dag.get_task("collect.parse_batch").upstream_task_ids == {"collect.fetch_batch"}
     assert dag.get_task("summarise").upstream_task_ids == {"check_and_load.cross_year"}
 

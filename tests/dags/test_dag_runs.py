@@ -91,3 +91,22 @@ def test_failing_organs_are_reported_and_the_others_loaded(airflow_db, dagbag, c
     others = {e.organ_id for e in entries} - set(failed)
     truth = {k: v for k, v in truth_facts(city_dir, manifest, YEAR).items() if k[0] in others}
     assert warehouse_facts(sqlite_url, YEAR) == truth
+
+
+def test_analyst_outputs_export_the_views(airflow_db, dagbag, city, sqlite_url, monkeypatch, tmp_path):
+    """The downstream DAG (scheduled on the warehouse Assets) writes every view as CSV."""
+    import csv
+
+    city_dir, manifest = city
+    monkeypatch.setenv("OGI_WAREHOUSE_URL", sqlite_url)
+    monkeypatch.setenv("OGI_HOME", str(tmp_path / "home"))
+    with serve_portal(city_dir / "portal") as portal:
+        _run(dagbag, registry=city_dir / "registry.yaml", via=portal.base_url, when=LOGICAL + dt.timedelta(hours=2))
+    dag = dagbag.dags["ogi_analyst_outputs"]
+    dr = dag.test(logical_date=LOGICAL)
+    assert str(dr.state) == "success"
+    with open(tmp_path / "home" / "outputs" / "v_current_reports.csv", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted((r["organ_id"], int(r["year"])) for r in rows) == sorted(
+        (e.organ_id, e.year) for e in manifest.entries if e.year == YEAR
+    )
