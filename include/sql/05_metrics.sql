@@ -64,7 +64,9 @@ JOIN facts f ON f.report_id = cr.report_id
 WHERE (f.table_no = 3 AND f.col_key = 'total') OR f.table_no = 4
 GROUP BY cr.report_id, cr.organ_id, cr.year;
 
--- The same inputs per scope: 'organ' (one current report) and 'region' (summed over its organs).
+-- The same inputs per scope: 'organ' (one current report) and 'region' (summed over its organs). The
+-- region branch aggregates facts directly (same CASE list as v_metric_inputs_report) so that a filter
+-- on region and year applies before facts are read.
 CREATE VIEW v_metric_inputs AS
 SELECT 'organ' AS scope, organ_id AS scope_id, year, 1 AS n_reports,
        new_received, carried_over, granted, partial_grant, denied, unable, notproc, total_processed,
@@ -73,15 +75,33 @@ SELECT 'organ' AS scope, organ_id AS scope_id, year, 1 AS n_reports,
        lit_after_review_total
 FROM v_metric_inputs_report
 UNION ALL
-SELECT 'region', ro.region_id, p.year, COUNT(*),
-       SUM(p.new_received), SUM(p.carried_over), SUM(p.granted), SUM(p.partial_grant), SUM(p.denied),
-       SUM(p.unable), SUM(p.notproc), SUM(p.total_processed), SUM(p.carried_forward),
-       SUM(p.review_corrected), SUM(p.review_pending), SUM(p.review_total), SUM(p.lit_direct_corrected),
-       SUM(p.lit_direct_pending), SUM(p.lit_direct_total), SUM(p.lit_after_review_corrected),
-       SUM(p.lit_after_review_pending), SUM(p.lit_after_review_total)
-FROM v_metric_inputs_report p
-JOIN v_region_organs ro ON ro.organ_id = p.organ_id
-GROUP BY ro.region_id, p.year;
+SELECT 'region', ro.region_id, cr.year, COUNT(DISTINCT cr.report_id),
+       SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'new_received' THEN f.value_num END) AS new_received,
+       SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'carried_over' THEN f.value_num END) AS carried_over,
+       SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'granted' THEN f.value_num END) AS granted,
+       SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'partial_grant' THEN f.value_num END) AS partial_grant,
+       SUM(CASE WHEN f.table_no = 3 AND SUBSTR(f.row_key, 1, 7) = 'denied_' THEN f.value_num END) AS denied,
+       SUM(CASE WHEN f.table_no = 3 AND SUBSTR(f.row_key, 1, 7) = 'unable_' THEN f.value_num END) AS unable,
+       SUM(CASE WHEN f.table_no = 3 AND SUBSTR(f.row_key, 1, 8) = 'notproc_' THEN f.value_num END) AS notproc,
+       SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'total_processed' THEN f.value_num END) AS total_processed,
+       SUM(CASE WHEN f.table_no = 3 AND f.row_key = 'carried_forward' THEN f.value_num END) AS carried_forward,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'review_corrected' THEN f.value_num END) AS review_corrected,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'review_pending' THEN f.value_num END) AS review_pending,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'review_total' THEN f.value_num END) AS review_total,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_direct_corrected' THEN f.value_num END) AS lit_direct_corrected,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_direct_pending' THEN f.value_num END) AS lit_direct_pending,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_direct_total' THEN f.value_num END) AS lit_direct_total,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_after_review_corrected' THEN f.value_num END)
+           AS lit_after_review_corrected,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_after_review_pending' THEN f.value_num END)
+           AS lit_after_review_pending,
+       SUM(CASE WHEN f.table_no = 4 AND f.row_key = 'lit_after_review_total' THEN f.value_num END)
+           AS lit_after_review_total
+FROM v_current_reports cr
+JOIN v_region_organs ro ON ro.organ_id = cr.organ_id
+JOIN facts f ON f.report_id = cr.report_id
+WHERE (f.table_no = 3 AND f.col_key = 'total') OR f.table_no = 4
+GROUP BY ro.region_id, cr.year;
 
 -- The metrics, per scope (organ | region) x year, with their denominators and minimum-N flags.
 CREATE VIEW v_metrics AS
