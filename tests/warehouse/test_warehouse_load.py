@@ -254,3 +254,15 @@ def test_new_parser_version_replaces_content_in_place(engine, monkeypatch):
         engine, "SELECT natural_person FROM v_t3_wide WHERE organ_id = :o AND row_key = 'granted'", o=organ
     )
     assert got == [(changed["table3"]["granted"]["natural_person"],)]
+
+
+def test_parser_regression_never_erases_parsed_content(engine, monkeypatch):
+    import ogi.parse
+
+    organ, d = generated_reports(1)[0]
+    item = item_of(organ, d, region="d3")
+    load_batch(engine, [item], run=RunInfo("r1"))
+    before = snapshot(engine)
+    monkeypatch.setattr(ogi.parse, "PARSER_VERSION", "99.0.0")
+    res = load_batch(engine, [replace(item, parsed=None, quarantine_reason="corrupt")], run=RunInfo("r2"))
+    assert res.unchanged == [item.key] and snapshot(engine) == before

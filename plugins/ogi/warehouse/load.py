@@ -8,7 +8,8 @@ Idempotence and versioning (natural key: organ-year + content sha256):
   version's facts, sections and results in place (``reparsed``): the source did not change;
 * a new sha256 makes version n+1. It becomes current and supersedes the old current version (kept,
   queryable, ``superseded_by`` set), except that a quarantined document never pushes out a
-  parsed one (it is stored as a non-current version with its reason).
+  parsed one (it is stored as a non-current version with its reason), and bytes that parsed once are
+  never erased because a later parser refuses them.
 
 Concurrency: on PostgreSQL a batch locks its organs' rows (sorted, so two batches cannot deadlock)
 before reading versions, and the constraints (unique organ-year-sha, organ-year-version, partial
@@ -537,7 +538,12 @@ def _load(conn: Connection, items: list[LoadItem], run: RunInfo) -> LoadResult:
         status = it.parsed.status if it.parsed else m.QUARANTINED
         if same is not None and same.get("id") is not None:
             res.report_ids[it.key] = same["id"]
-            if same["parser_version"] != PARSER_VERSION or same["status"] != status:
+            if status == m.QUARANTINED and same["status"] != m.QUARANTINED:
+                # bytes that parsed before do not parse now: keep the parsed content, never erase it
+                log.warning("warehouse: %s %s no longer parses (%s); kept as loaded", it.key, it.sha256[:12],
+                            it.quarantine_reason)  # fmt: skip
+                res.unchanged.append(it.key)
+            elif same["parser_version"] != PARSER_VERSION or same["status"] != status:
                 replace.append((it, same["id"]))
             else:
                 check_results.append((it, same["id"]))
