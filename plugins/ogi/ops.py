@@ -346,6 +346,20 @@ def _cmd_backfill(args) -> int:
     return 0
 
 
+def _cmd_env(args) -> int:
+    """Shell lines that point a plain ``airflow`` CLI at the embedded set-up: eval "$(ogi airflow env)"."""
+    import shlex
+
+    state = status(args.home)
+    env = airflow_env(args.home, port=state.get("port", 8080))
+    for key in sorted(k for k in env if k.startswith(("AIRFLOW_HOME", "AIRFLOW__", "OGI_")) and k not in os.environ):
+        print(f"export {key}={shlex.quote(env[key])}")
+    for key in ("AIRFLOW_HOME", "OGI_HOME"):
+        if key in os.environ:
+            print(f"export {key}={shlex.quote(env[key])}")
+    return 0
+
+
 def _cmd_status(args) -> int:
     state = status(args.home)
     if not state:
@@ -391,6 +405,7 @@ def register(sub) -> None:
         ("down", _cmd_down, "stop the services 'up' started (by pid)"),
         ("status", _cmd_status, "show whether the services are running"),
         ("backfill", _cmd_backfill, "queue runs of past years (airflow backfill create) on the running services"),
+        ("env", _cmd_env, 'print the environment for plain airflow commands: eval "$(ogi airflow env)"'),
     ):
         q = asub.add_parser(name, help=text)
         q.add_argument("--home", help="AIRFLOW_HOME (default $AIRFLOW_HOME, else OGI_HOME/airflow)")

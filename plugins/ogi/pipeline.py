@@ -151,6 +151,11 @@ def plan_run(
             organs=params.get("organs") or (),
             batch_size=int(params.get("batch_size") or DEFAULT_BATCH_SIZE),
         )
+    if not batches:  # an empty map would skip every later task: say why instead
+        raise ValueError(
+            f"nothing to do: no organ of {', '.join(map(str, paths))} matches years {years}"
+            f", regions {list(params.get('regions') or [])}, organs {list(params.get('organs') or [])}"
+        )
     plan = {
         "run_id": run_id,
         "dag_id": dag_id,

@@ -46,6 +46,12 @@ organs:
 """
 
 
+def test_a_filter_that_matches_nothing_is_a_clear_error(city):
+    city_dir, _ = city
+    with pytest.raises(ValueError, match="no organ .* matches"):
+        pipeline.plan_run({"registry": str(city_dir / "registry.yaml"), "organs": ["nobody"]}, None, run_id="x")
+
+
 def test_a_region_includes_the_regions_below_it():
     from ogi.fetch.registry import parse_registry
 
