@@ -105,9 +105,11 @@ def build_dag(dag_id: str, cron: str, description: str):
         max_active_runs=1,
         params=PARAMS,
         tags=["ogi", "annual-reports", "etl"],
-        default_args={"owner": "ogi-data", "retries": 0},
+        # notifiers are no-ops unless OGI_NOTIFY is set: one message per failed task (after its retries),
+        # one per failed run (DAG callbacks run in the dag-processor, so not under `dags test`)
+        default_args={"owner": "ogi-data", "retries": 0, "on_failure_callback": [OgiNotifier("task_failed")]},
         doc_md=__doc__ + f"\n\n**This DAG:** {description}\n\n" + DOC_RUN,
-        on_failure_callback=[OgiNotifier("run_failed")],  # a no-op unless OGI_NOTIFY is set
+        on_failure_callback=[OgiNotifier("run_failed")],
     )
     def annual_reports():
         @task

@@ -110,3 +110,18 @@ def test_analyst_outputs_export_the_views(airflow_db, dagbag, city, sqlite_url, 
     assert sorted((r["organ_id"], int(r["year"])) for r in rows) == sorted(
         (e.organ_id, e.year) for e in manifest.entries if e.year == YEAR
     )
+
+
+def test_a_failed_run_notifies_when_configured(airflow_db, dagbag, tmp_path, monkeypatch):
+    """A broken run (registry missing) fails in ``plan`` and the task's notifier reports it (the run-level
+    notifier runs in the dag-processor, which ``dag.test`` does not use)."""
+    out = tmp_path / "notify.jsonl"
+    monkeypatch.setenv("OGI_NOTIFY", f"file:{out}")
+    dag = dagbag.dags["ogi_annual_reports"]
+    dr = dag.test(logical_date=LOGICAL - dt.timedelta(days=1), run_conf={"registry": str(tmp_path / "missing.yaml")})
+    assert str(dr.state) == "failed"
+    messages = [json.loads(x) for x in out.read_text("utf-8").splitlines()]
+    assert [(m["event"], m["dag_id"], m["run_id"], m["task_id"]) for m in messages] == [
+        ("task_failed", dag.dag_id, dr.run_id, "plan")
+    ]
+    assert "missing.yaml" in messages[0]["exception"]
