@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--year", type=int, default=2023, help="report year to run (default 2023)")
     ap.add_argument("--batch-size", type=int, default=25, help="organs per mapped task (default 25)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--keep", action="store_true", help="keep the work folder (city, logs, warehouse)")
     args = ap.parse_args(argv)
 
     from ogi import ops
@@ -84,5 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{task_id:34} {len(secs):>4} {sum(secs):>8.2f} {max(secs):>7.2f}")
     print(f"outside tasks (dags test start-up, scheduling): {wall - sum(sum(s) for s in stages.values()):.1f} s")
     print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["outcomes"].items())))
-    print(f"work folder: {work}")
+    if args.keep:
+        print(f"work folder: {work}")
+    else:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
     return 0
