@@ -64,7 +64,7 @@ PARAMS = {
 
 DOC_FETCH = """
 ### discover and fetch, parse
-One mapped task per **batch** of organs of one region and year (`batch_size` Param), never one per organ:
+One mapped task per **batch** of organs of one year (`batch_size` Param), never one per organ:
 a 300-organ city is ~12 tasks, not 900. `fetch_batch` finds each organ's report on its portal and
 archives the raw bytes (content-addressed, sha256) before anything parses them; it runs in the
 `ogi_portal_requests` pool and retries with exponential backoff. `parse_batch` parses the archived bytes;
