@@ -572,6 +572,10 @@ def format_summary(summary: Mapping[str, Any]) -> list[str]:
         + (" (dry run: nothing loaded)" if summary.get("dry_run") else ""),
         "outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["outcomes"].items())),
     ]
+    if summary.get("loaded"):
+        keys = ("inserted", "superseded", "reparsed", "unchanged", "quarantined")
+        totals = {k: sum(g.get(k, 0) for g in summary["loaded"]) for k in keys}
+        lines.append("loaded: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
     for f in summary["failures"]:
         lines.append(f"  failed {f['organ_id']}/{f['year']}: {f['outcome']}: {f['reason'] or ''}")
     if summary["hard_rule_failures"]:
