@@ -8,13 +8,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from ogi.templates import MONEY, MONEY_WAN, T2_SUBTABLES, T3_COL_KEYS, T3_ROW_KEYS, T4_KEYS
+from ogi.templates import MONEY, MONEY_WAN, T2_SUBTABLES, T3_COL_KEYS, T3_OTHER_ROWS, T3_ROW_KEYS, T4_KEYS
 
 #: table 二 money columns: summed per printed unit ("unknown" when the report prints none)
 MONEY_COLS = frozenset(
     c.key for subs in T2_SUBTABLES.values() for st in subs for c in st.columns if c.kind in (MONEY, MONEY_WAN)
 )
 UNKNOWN_UNIT = "unknown"
+#: the （六）其他处理 rows of either template shape (harmonised into other_processing)
+T3_OTHER_ROW_KEYS = frozenset(k for keys in T3_OTHER_ROWS.values() for k in keys)
 
 
 class UnknownRegion(LookupError):
@@ -65,8 +67,14 @@ def municipal_summary(engine: Engine, region: str, year: int) -> dict[str, Any]:
         table3: dict[str, dict[str, Any]] = {}
         for r in _rows(conn, "SELECT * FROM v_region_t3 WHERE region_id = :r AND year = :y", **p):
             table3.setdefault(r["row_key"], {})[r["col_key"]] = r["value_sum"]
-        harmonised: dict[str, dict[str, Any]] = {}
-        for r in _rows(conn, "SELECT * FROM v_region_t3_harmonised WHERE region_id = :r AND year = :y", **p):
+        # v_region_t3_harmonised passes the rows both templates print straight through from v_region_t3
+        # (read above); only its other_processing row needs reading (and is cheap to read alone)
+        harmonised = {r: cols for r, cols in table3.items() if r not in T3_OTHER_ROW_KEYS}
+        for r in _rows(
+            conn,
+            "SELECT * FROM v_region_t3_harmonised WHERE region_id = :r AND year = :y AND row_key = 'other_processing'",
+            **p,
+        ):
             harmonised.setdefault(r["row_key"], {})[r["col_key"]] = r["value_sum"]
         table4 = {
             r["row_key"]: r["value_sum"]
