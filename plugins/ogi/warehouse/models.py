@@ -168,6 +168,8 @@ class Fact(Base):
     """One printed cell of table 二/三/四 (blank cells too: value NULL, raw kept)."""
 
     __tablename__ = "facts"
+    # SQLite: clustered on the primary key, so summing a report's cells reads no second structure
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
     table_no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # 2 | 3 | 4

@@ -149,6 +149,7 @@ def upgrade() -> None:
             ["report_id"], ["reports.id"], name=op.f("fk_facts_report_id_reports"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("report_id", "table_no", "row_key", "col_key", name=op.f("pk_facts")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sections",
