@@ -6,17 +6,13 @@ touch a developer's ``~/airflow`` or the repo's ``var/``.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("OGI_SHARED", REPO.parent / "shared"))
-CORPUS = SHARED / "corpus"
+from testenv import CORPUS, REPO, SHARED, corpus_reports, truth_for  # noqa: F401  (re-exported)
 
 _TMP = Path(tempfile.mkdtemp(prefix="ogi-tests-"))
 os.environ["OGI_HOME"] = str(_TMP / "ogi")
@@ -35,21 +31,6 @@ PG_ADMIN_URL = os.environ.get("OGI_TEST_PG_URL", "postgresql+psycopg://postgres@
 # ----------------------------------------------------------------------------- corpus
 
 
-def corpus_reports() -> list[Path]:
-    """Documents in shared/corpus that have a truth file (empty when shared/ is absent)."""
-    if not CORPUS.is_dir():
-        return []
-    return sorted(
-        p
-        for p in CORPUS.iterdir()
-        if not p.name.endswith(".truth.json") and p.with_name(p.name.split(".")[0] + ".truth.json").exists()
-    )
-
-
-def truth_for(path: Path) -> dict:
-    return json.loads(path.with_name(path.name.split(".")[0] + ".truth.json").read_text("utf-8"))
-
-
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     if not CORPUS.is_dir():
@@ -66,7 +47,7 @@ def _pg_available() -> bool:
     try:
         with sa.create_engine(PG_ADMIN_URL).connect():
             return True
-    except Exception:
+    except sa.exc.OperationalError:
         return False
 
 

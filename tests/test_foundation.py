@@ -4,10 +4,9 @@ import json
 
 import jsonschema
 import pytest
-
-from conftest import SHARED, corpus_reports, truth_for
 from ogi import templates as t
 from ogi.model import Report
+from testenv import SHARED, corpus_reports, truth_for
 
 
 def test_cell_counts_match_spec():

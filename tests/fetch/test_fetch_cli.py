@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from conftest import REPO
 from fetchkit import corpus_portal
 from ogi.cli import main as ogi
 from ogi.portal import serve_portal
+from testenv import REPO
 
 REGISTRY = str(REPO / "include" / "registry" / "pingtan.yaml")
 

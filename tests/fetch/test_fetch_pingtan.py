@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from conftest import REPO, truth_for
 from fetchkit import FAST, corpus_portal, portal_rows
 from ogi.fetch.archive import Archive
 from ogi.fetch.registry import load_registry
 from ogi.fetch.run import fetch_reports
 from ogi.portal import serve_portal
+from testenv import REPO, truth_for
 
 REGISTRY = REPO / "include" / "registry" / "pingtan.yaml"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import REPO
 from ogi.cli import main as ogi
 from ogi.fetch.registry import RegistryError, load_registry, parse_registry
+from testenv import REPO
 
 GOOD = """\
 registry: 1

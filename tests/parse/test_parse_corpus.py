@@ -10,8 +10,8 @@ import json
 import re
 
 import pytest
-from conftest import CORPUS, SHARED, corpus_reports, truth_for
 from ogi.parse import parse_bytes, parse_path
+from testenv import CORPUS, SHARED, corpus_reports, truth_for
 from truthcompare import compare_to_truth
 
 READERS = {".pdf": "ogi.parse.pdf", ".docx": "ogi.parse.docx"}

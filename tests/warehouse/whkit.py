@@ -9,12 +9,12 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import CORPUS
 from ogi.fetch.registry import Organ, Region, Registry
 from ogi.model import ParsedReport, Report, sha256_hex
 from ogi.templates import expected_version
 from ogi.warehouse.db import get_engine, upgrade
 from ogi.warehouse.load import LoadItem
+from testenv import CORPUS
 
 CITY = "testcity"
 #: corpus truth file stem prefix -> (organ id, organ type, district)

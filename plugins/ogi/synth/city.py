@@ -328,7 +328,10 @@ def generate_city(
     turn = 0
     for i, spec in enumerate(specs):
         own_host = spec.type == "department" and i % 4 == 3
-        ohost = f"{spec.id.rsplit('-', 1)[-1]}.{city_id}.gov.cn" if own_host else host
+        # a department's own host names its region too (czj.d01.<city>.gov.cn), so that the same
+        # department of two regions never shares one listing URL
+        sub = ".".join(reversed(spec.id.removeprefix(city_id + "-").split("-")))
+        ohost = f"{sub}.{city_id}.gov.cn" if own_host else host
         base = f"https://{ohost}/" if own_host else f"https://{host}/{spec.id.removeprefix(city_id + '-')}/"
         listing = base + "zfxxgk/zfxxgknb/"
         style = RH.STYLES[i % len(RH.STYLES)]
