@@ -418,6 +418,8 @@ def load(run: Mapping[str, Any], validated: Sequence[Mapping[str, Any]]) -> dict
     engine = db.get_engine()
     db.upgrade(engine)
     out: dict[str, Any] = {"groups": [], "report_keys": [], "dry_run": bool(run.get("dry_run"))}
+    if not run.get("dry_run"):  # the run's outcome table, failures with reasons, in the warehouse too
+        out["outcomes_recorded"] = wl.record_run_outcomes(engine, run["run_id"], table)
     out["data_docs"] = sorted(b["data_docs_index"] for b in validated if b.get("data_docs_index"))
     if run.get("dry_run"):
         out["would_change"] = would_change(engine, [i for g in groups.values() for i, _ in g])

@@ -91,6 +91,20 @@ def test_failing_organs_are_reported_and_the_others_loaded(airflow_db, dagbag, c
     others = {e.organ_id for e in entries} - set(failed)
     truth = {k: v for k, v in truth_facts(city_dir, manifest, YEAR).items() if k[0] in others}
     assert warehouse_facts(sqlite_url, YEAR) == truth
+    # the run summary is in the warehouse too: every organ-year's outcome, failures with reasons
+    import sqlalchemy as sa
+
+    eng = sa.create_engine(sqlite_url)
+    with eng.connect() as c:
+        rows = c.execute(
+            sa.text("SELECT organ_id, outcome, reason FROM run_outcomes WHERE run_id = :r"), {"r": dr.run_id}
+        ).all()
+    eng.dispose()
+    stored = {o: (outcome, reason) for o, outcome, reason in rows}
+    assert len(stored) == len(entries)
+    assert stored[gone.organ_id] == ("fetch_failed", failed[gone.organ_id]["reason"])
+    assert stored[garbled.organ_id] == ("quarantined", failed[garbled.organ_id]["reason"])
+    assert {o for o, (outcome, _) in stored.items() if outcome == "parsed"} == others
 
 
 def test_analyst_outputs_export_the_views(airflow_db, dagbag, city, sqlite_url, monkeypatch, tmp_path):

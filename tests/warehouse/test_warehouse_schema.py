@@ -28,11 +28,11 @@ def test_upgrade_on_empty_database_and_idempotent(db_url):
     eng = get_engine(db_url)
     assert current_revision(eng) is None
     upgrade(eng)
-    assert current_revision(eng) == "0002"
+    assert current_revision(eng) == "0003"
     expected = {v for f in db.SQL_FILES for v in db.view_names(config.SQL_DIR / f)}
     assert expected <= _views(eng) and len(expected) >= 15
     upgrade(eng)  # again: nothing to do
-    assert current_revision(eng) == "0002"
+    assert current_revision(eng) == "0003"
     eng.dispose()
 
 
@@ -43,7 +43,7 @@ def test_upgrade_from_previous_revision_keeps_data(db_url):
     # the schema of 0001 is complete for loading: data loaded before the views exist survives
     reports, _ = load_everything(eng, n_gen=2)
     upgrade(eng)
-    assert current_revision(eng) == "0002"
+    assert current_revision(eng) == "0003"
     assert municipal_summary(eng, CITY, 2021)["n_reports"] == 2 + sum(
         1 for o, d in reports if d["year"] == 2021 and not o.startswith("gen-")
     )
@@ -146,3 +146,26 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main(["summary", "--region", "nowhere", "--year", "2023", "--warehouse", url]) == 1
     assert "unknown region 'nowhere'" in capsys.readouterr().err
     assert main(["load", str(tmp_path / "missing.pdf"), "--warehouse", url]) == 1
+
+
+def test_run_outcomes_are_recorded_once_per_run(db_url):
+    """A run's outcome table lands in the warehouse; recording the same run again replaces its rows."""
+    from ogi.warehouse.load import record_run_outcomes
+
+    eng = get_engine(db_url)
+    upgrade(eng)
+    rows = [
+        {"organ_id": "o1", "year": 2023, "region": "r", "fetch": "found", "outcome": "parsed", "url": "u1"},
+        {"organ_id": "o2", "year": 2023, "fetch": "fetch_failed", "outcome": "fetch_failed", "reason": "http_404"},
+    ]
+    assert record_run_outcomes(eng, "run-1", rows) == 2
+    assert record_run_outcomes(eng, "run-1", rows[1:]) == 1  # the re-run of run-1 replaces its rows
+    record_run_outcomes(eng, "run-2", rows)
+    with eng.connect() as c:
+        got = c.execute(sa.text("SELECT run_id, organ_id, outcome, reason FROM run_outcomes ORDER BY 1, 2")).all()
+    assert [tuple(r) for r in got] == [
+        ("run-1", "o2", "fetch_failed", "http_404"),
+        ("run-2", "o1", "parsed", None),
+        ("run-2", "o2", "fetch_failed", "http_404"),
+    ]
+    eng.dispose()

@@ -221,6 +221,32 @@ def _ensure_run(conn: Connection, run: RunInfo, kind: str) -> None:
     _upsert(conn, m.Run.__table__, [row], ["run_id"])
 
 
+def record_run_outcomes(engine: Engine, run_id: str, rows: Sequence[dict[str, Any]]) -> int:
+    """Store a run's outcome per organ-year (``ogi.pipeline`` rows: organ_id, year, region, fetch,
+    outcome, reason, url, sha256) in ``run_outcomes``; recording the same run again replaces its rows."""
+    now = _utcnow()
+    values = [
+        {
+            "run_id": run_id,
+            "organ_id": r["organ_id"],
+            "year": int(r["year"]),
+            "region_id": r.get("region"),
+            "fetch_status": r.get("fetch"),
+            "outcome": r["outcome"],
+            "reason": r.get("reason"),
+            "url": r.get("url"),
+            "sha256": r.get("sha256"),
+            "recorded_at": now,
+        }
+        for r in rows
+    ]
+    with engine.begin() as conn:
+        conn.execute(delete(m.RunOutcome).where(m.RunOutcome.run_id == run_id))
+        for chunk in _chunks(values):
+            conn.execute(m.RunOutcome.__table__.insert(), list(chunk))
+    return len(values)
+
+
 # ----------------------------------------------------------------------------- registry
 
 

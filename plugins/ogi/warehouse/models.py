@@ -73,6 +73,25 @@ class Run(Base):
     n_results: Mapped[int] = mapped_column(Integer, default=0)
 
 
+
+class RunOutcome(Base):
+    """What a DAG run did for each organ-year it planned (the run summary, queryable): fetch status or
+    parse status of the document (found/parsed/partial/quarantined/not_published/fetch_failed/blocked)
+    with its reason. Re-recording the same run replaces its rows."""
+
+    __tablename__ = "run_outcomes"
+
+    run_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    organ_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[str | None] = mapped_column(String(100))
+    fetch_status: Mapped[str | None] = mapped_column(String(30))
+    outcome: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
 class Region(Base):
     __tablename__ = "regions"
 
