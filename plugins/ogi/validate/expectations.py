@@ -48,16 +48,13 @@ def _rendered(configuration, text: str) -> list:
 TOLERANCE = 1e-6
 
 
+#: the domain of both row-wise metrics: the standard multicolumn map domain of GX
+MULTICOLUMN_DOMAIN_KEYS = ("batch_id", "table", "column_list", "row_condition", "condition_parser", "ignore_row_if")
+
+
 class MulticolumnLinearIdentity(MulticolumnMapMetricProvider):
     condition_metric_name = "multicolumn_values.linear_identity"
-    condition_domain_keys = (
-        "batch_id",
-        "table",
-        "column_list",
-        "row_condition",
-        "condition_parser",
-        "ignore_row_if",
-    )
+    condition_domain_keys = MULTICOLUMN_DOMAIN_KEYS
     condition_value_keys = ("coefficients", "comparison")
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
@@ -117,14 +114,7 @@ class ExpectLinearIdentity(MulticolumnMapExpectation):
 
 class MulticolumnNonNegative(MulticolumnMapMetricProvider):
     condition_metric_name = "multicolumn_values.non_negative"
-    condition_domain_keys = (
-        "batch_id",
-        "table",
-        "column_list",
-        "row_condition",
-        "condition_parser",
-        "ignore_row_if",
-    )
+    condition_domain_keys = MULTICOLUMN_DOMAIN_KEYS
     condition_value_keys = ("non_integer_columns",)
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
