@@ -85,6 +85,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{task_id:34} {len(secs):>4} {sum(secs):>8.2f} {max(secs):>7.2f}")
     print(f"outside tasks (dags test start-up, scheduling): {wall - sum(sum(s) for s in stages.values()):.1f} s")
     print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["outcomes"].items())))
+    from ogi.bench import record
+
+    record("dags", f"airflow dags test, {args.organs}-organ city", f"{wall:.1f} s")
+    for file, ms in parse:
+        record("dags", f"DAG file parse, {Path(file).name}", f"{ms:.0f} ms")
     if args.keep:
         print(f"work folder: {work}")
     else:

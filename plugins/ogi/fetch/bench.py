@@ -280,4 +280,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for o in unexplained[:10]:
         print(f"  {o.organ_id}: {o.status} {o.url or ''} {o.reason or ''} (expected {expected[o.organ_id]})")
     print(f"target <= 60 s: {'met' if elapsed <= 60 else 'MISSED'}")
+    from ogi.bench import record
+
+    record(
+        "fetch",
+        f"{len(registry.organs)} organs, {args.latency * 1000:.0f} ms latency, politeness on",
+        f"{elapsed:.1f} s ({requests / elapsed:.1f} requests/s)",
+    )
     return 0 if not unexplained else 1

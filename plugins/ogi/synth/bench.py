@@ -86,6 +86,35 @@ def _generate(
     return out
 
 
+def _documents(
+    chunk: int,
+    organs: int,
+    years: list[int],
+    seed: int,
+    defect_rate: float,
+    weights: dict[str, float],
+    cache: str | None,
+):
+    """A chunk's documents, generated or (with ``--cache DIR``) read back from an earlier run with the
+    same settings, so that several worker settings parse the very same documents and pay generation once."""
+    if cache is None:
+        return _generate(chunk, organs, years, seed, defect_rate, weights)
+    import hashlib
+    import pickle
+    from pathlib import Path
+
+    key = repr((organs, years, seed, defect_rate, sorted(weights.items()), BENCH_DEFECTS))
+    path = Path(cache) / f"chunk-{hashlib.sha256(key.encode()).hexdigest()[:12]}-{chunk:05d}.pickle"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    docs = _generate(chunk, organs, years, seed, defect_rate, weights)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{chunk}")
+    tmp.write_bytes(pickle.dumps(docs, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.replace(path)
+    return docs
+
+
 def _work(task: tuple) -> dict:
     """Generate, parse, validate and load one chunk; return timings and counts."""
     from ogi.model import ParseError, sha256_hex
@@ -94,7 +123,7 @@ def _work(task: tuple) -> dict:
     from ogi.validate.run import validate_batch
     from ogi.warehouse.load import LoadItem, RunInfo, load_batch
 
-    chunk, organs, years, seed, defect_rate, weights, url, run_id = task
+    chunk, organs, years, seed, defect_rate, weights, url, run_id, cache = task
     r: dict = {
         "parse_s": defaultdict(float),
         "n": defaultdict(int),
@@ -104,7 +133,7 @@ def _work(task: tuple) -> dict:
         "chunk": chunk,
     }
     t0 = time.perf_counter()
-    docs = _generate(chunk, organs, years, seed, defect_rate, weights)
+    docs = _documents(chunk, organs, years, seed, defect_rate, weights, cache)
     r["gen_s"] = time.perf_counter() - t0
     parsed, items = {}, []
     t1 = time.perf_counter()
@@ -157,15 +186,15 @@ def _work(task: tuple) -> dict:
     return r
 
 
-def _fresh_db(name: str) -> str:
+def _fresh_db(admin_url: str, name: str) -> str:
     from sqlalchemy import create_engine, text
 
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         c.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
     from ogi.warehouse.db import get_engine, upgrade
 
     eng = get_engine(url)
@@ -188,14 +217,17 @@ def run_once(
     seed: int,
     defect_rate: float,
     weights: dict[str, float],
+    cache: str | None = None,
+    admin_url: str = ADMIN_URL,
+    db_prefix: str = "ogi_bench_national",
 ) -> dict:
     import multiprocessing as mp
 
     organs_per_chunk = max(1, chunk_reports // len(years))
     n_chunks = max(1, round(n / (organs_per_chunk * len(years))))
-    url = _fresh_db(f"ogi_bench_national_w{workers}")
+    url = _fresh_db(admin_url, f"{db_prefix}_w{workers}")
     tasks = [
-        (c, organs_per_chunk, years, seed, defect_rate, weights, url, f"bench-w{workers}")
+        (c, organs_per_chunk, years, seed, defect_rate, weights, url, f"bench-w{workers}", cache)
         for c in range(n_chunks)
     ]
     out: list[dict] = []
@@ -222,7 +254,7 @@ def _report(res: dict) -> None:
     tot = {k: sum(c[k] for c in ch) for k in ("gen_s", "parse_total_s", "validate_s", "load_s", "pipeline_s")}
     w = res["workers"]
     print(f"\n== {n} reports, {w} worker process(es): wall {res['wall_s']:.0f} s ==")
-    print(f"  generation (not counted)  {tot['gen_s']:.0f} s CPU")
+    print(f"  generation or cache read (not counted)  {tot['gen_s']:.0f} s")
     pipe = tot["pipeline_s"] / w  # per-worker busy time, workers run in parallel
     print(f"  parse → validate → load   {n / pipe:.1f} reports/s (busy time {pipe:.0f} s per worker)")
     print(f"    parse    {n / tot['parse_total_s']:.1f} reports/s per process")
@@ -230,6 +262,13 @@ def _report(res: dict) -> None:
     print(f"    load     {n / tot['load_s']:.1f} reports/s per process (PostgreSQL)")
     print(f"  end to end incl. generation {n / res['wall_s']:.1f} reports/s")
     print(f"  worker peak RSS            {max(c['maxrss_mb'] for c in ch):.0f} MB")
+    from ogi.bench import record
+
+    record(
+        "national",
+        f"{n} reports, {w} worker process(es), PostgreSQL",
+        f"{n / pipe:.1f} reports/s, worker peak RSS {max(c['maxrss_mb'] for c in ch):.0f} MB",
+    )
     forms: dict[str, list] = defaultdict(lambda: [0, 0.0, 0, 0])
     errors: dict[str, int] = defaultdict(int)
     for c in ch:
@@ -265,6 +304,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--chunk", type=int, default=250, help="reports per chunk (one validate run, one load)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--defect-rate", type=float, default=0.1)
+    ap.add_argument("--pg", default=ADMIN_URL, help=f"PostgreSQL admin URL (default {ADMIN_URL})")
+    ap.add_argument(
+        "--db-prefix",
+        default="ogi_bench_national",
+        help="warehouse databases are (re)created as PREFIX_w1, PREFIX_w2, … (default ogi_bench_national)",
+    )
+    ap.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="keep generated chunks in DIR and reuse them (same documents for every worker setting)",
+    )
     ap.add_argument("--forms", default="html:0.55,pdf:0.2,docx:0.15,text:0.1", help="form:weight list")
     args = ap.parse_args(argv or [])
     try:
@@ -282,10 +332,10 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
-        with create_engine(ADMIN_URL).connect() as c:
+        with create_engine(args.pg).connect() as c:
             c.execute(text("select 1"))
     except SQLAlchemyError as e:  # no server: say so in one line
-        print(f"ogi bench national: PostgreSQL at {ADMIN_URL} is not usable: {e}"[:300])
+        print(f"ogi bench national: PostgreSQL at {args.pg} is not usable: {e}"[:300])
         return 1
     print(
         f"national bench: {args.reports} reports, years {years[0]}-{years[-1]}, forms {weights}, "
@@ -301,6 +351,9 @@ def main(argv: list[str] | None = None) -> int:
                 seed=args.seed,
                 defect_rate=args.defect_rate,
                 weights=weights,
+                cache=args.cache,
+                admin_url=args.pg,
+                db_prefix=args.db_prefix,
             )
         )
     return 0

@@ -168,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     p.add_argument("--skip-summary", action="store_true")
     args = p.parse_args(argv)
+    from ogi.bench import record
+
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     print(
         f"(load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; the CPU columns are\n"
@@ -184,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['client_cpu_s']:13.1f} {r['server_cpu_s']:13.1f}",
             flush=True,
         )
+        record("load", f"{kind}, {r['reports']} reports", f"{r['reports_per_s']:.0f} reports/s ({r['load_s']:.1f} s)")
     if args.skip_summary:
         return 0
     print(f"\nmunicipal_summary(region, 2023) over {args.summary_reports:,} reports (7 years):")
@@ -195,4 +198,5 @@ def main(argv: list[str] | None = None) -> int:
             f"township {r['summary_township_s']:.2f} s",
             flush=True,
         )
+        record("load", f"{kind}, city summary over {args.summary_reports} reports", f"{r['summary_city_s']:.1f} s")
     return 0
