@@ -1,7 +1,8 @@
 """PDF reader (pdfplumber, imported lazily) → ``grid.Document``.
 
 Why it looks the way it does (ENGINEERING_NOTES.md, pdfplumber):
-- fake-bold text draws every glyph twice: ``dedupe_chars(tolerance=1)`` on every page;
+- fake-bold text draws every glyph twice: ``dedupe_chars(tolerance=1)`` on pages where a cheap
+  check finds a glyph drawn twice (pdfplumber's dedupe costs ~10 % of a clean page's parse);
 - WPS exports draw white filled rectangles behind text lines, which pdfplumber reads as ruling
   lines: white non-stroked rectangles are dropped before table finding, and single-column
   "tables" (framed paragraphs) stay text;
@@ -17,7 +18,9 @@ Why it looks the way it does (ENGINEERING_NOTES.md, pdfplumber):
 
 from __future__ import annotations
 
+import bisect
 import io
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -101,6 +104,18 @@ def _keep(obj: dict) -> bool:
     return bool(obj.get("stroke")) and not _is_white(obj.get("stroking_color"))
 
 
+def _doubled(chars: list[dict]) -> bool:
+    """Whether some glyph is drawn twice within 1 pt (fake bold), so ``dedupe_chars`` has work to do."""
+    seen: set[tuple[str, int, int]] = set()
+    for c in chars:
+        x, y = math.floor(c["x0"]), math.floor(c["top"])
+        t = c["text"]
+        if any((t, x + dx, y + dy) in seen for dx in (-1, 0, 1) for dy in (-1, 0, 1)):
+            return True
+        seen.add((t, x, y))
+    return False
+
+
 def _has_rulings(edges: list[dict]) -> bool:
     """Cheap test before table finding: at least 3 horizontal and 2 vertical ruling edges."""
     h = v = 0
@@ -156,10 +171,37 @@ def _count_in(edges: list[float], lo: float, hi: float) -> int:
     return max(1, sum(1 for x in edges if lo - _TOL <= x < hi - _TOL))
 
 
+def _extract(table) -> list[list[str | None]]:
+    """``table.extract()`` with the same rule (a char belongs to the cell holding its centre) and the
+    same ``extract_text`` per cell, but each row looks only at the chars whose centre lies in its
+    band (bisect over the sorted centres) instead of scanning every char of the page per row."""
+    from pdfplumber.utils.text import extract_text
+
+    centred = sorted(
+        ((c["top"] + c["bottom"]) / 2, (c["x0"] + c["x1"]) / 2, i, c) for i, c in enumerate(table.page.chars)
+    )
+    mids = [v for v, _, _, _ in centred]
+    out: list[list[str | None]] = []
+    for row in table.rows:
+        rx0, top, rx1, bottom = row.bbox
+        band = centred[bisect.bisect_left(mids, top) : bisect.bisect_left(mids, bottom)]
+        band = sorted((t for t in band if rx0 <= t[1] < rx1), key=lambda t: t[2])  # page order
+        texts: list[str | None] = []
+        for cell in row.cells:
+            if cell is None:
+                texts.append(None)
+                continue
+            x0, ctop, x1, cbottom = cell
+            chars = [c for v, h, _, c in band if x0 <= h < x1 and ctop <= v < cbottom]
+            texts.append(extract_text(chars) if chars else "")
+        out.append(texts)
+    return out
+
+
 def _block(table, page_no: int) -> _Block | None:
     """Rows of printed cells of one pdfplumber table (covered positions dropped), or None for a
     framed paragraph (a single column)."""
-    texts = table.extract()
+    texts = _extract(table)
     boxes = [c for row in table.rows for c in row.cells if c is not None]
     xs = sorted({round(b[0], 1) for b in boxes})
     tops = sorted({round(b[1], 1) for b in boxes})
@@ -369,7 +411,7 @@ def read_pdf(data: bytes) -> Document:
     try:
         for page in pdf.pages:
             images += len(page.images)
-            p = page.dedupe_chars(tolerance=1).filter(_keep)
+            p = (page.dedupe_chars(tolerance=1) if _doubled(page.chars) else page).filter(_keep)
             found = []
             edges = p.edges
             if _has_rulings(edges):
