@@ -64,12 +64,12 @@ def _time(fn, repeat: int) -> list[float]:
 def _generated(per_form: int) -> list[tuple[str, bytes]]:
     """``per_form`` generated reports in each form (no defects), as (file name, bytes): the forms the
     corpus lacks (DOCX) and many more PDFs than it has."""
-    from ogi.synth.bench import _generate
+    from ogi.synth.bench import generate_chunk
 
     out = []
     organs = max(1, -(-per_form // 2))  # two years each
     for form in ("html", "pdf", "docx", "text"):
-        docs = _generate(7, organs, [2022, 2023], 1, 0.0, {form: 1.0})[:per_form]
+        docs = generate_chunk(7, organs, [2022, 2023], 1, 0.0, {form: 1.0})[:per_form]
         out += [(f"{spec.id}-{year}.{ext}", data) for spec, year, _form, data, ext, _truth, _d in docs]
     return out
 

@@ -37,7 +37,7 @@ def _engine(url: str):
     return _ENGINE
 
 
-def _generate(
+def generate_chunk(
     chunk: int, organs: int, years: list[int], seed: int, defect_rate: float, weights: dict[str, float]
 ):
     """The documents of one chunk: (organ spec, year, form, bytes, ext, truth, defect)."""
@@ -98,7 +98,7 @@ def _documents(
     """A chunk's documents, generated or (with ``--cache DIR``) read back from an earlier run with the
     same settings, so that several worker settings parse the very same documents and pay generation once."""
     if cache is None:
-        return _generate(chunk, organs, years, seed, defect_rate, weights)
+        return generate_chunk(chunk, organs, years, seed, defect_rate, weights)
     import hashlib
     import pickle
     from pathlib import Path
@@ -107,7 +107,7 @@ def _documents(
     path = Path(cache) / f"chunk-{hashlib.sha256(key.encode()).hexdigest()[:12]}-{chunk:05d}.pickle"
     if path.exists():
         return pickle.loads(path.read_bytes())
-    docs = _generate(chunk, organs, years, seed, defect_rate, weights)
+    docs = generate_chunk(chunk, organs, years, seed, defect_rate, weights)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{chunk}")
     tmp.write_bytes(pickle.dumps(docs, protocol=pickle.HIGHEST_PROTOCOL))
