@@ -12,6 +12,12 @@ Status semantics (§2.6):
   总计 cell is blank while its printed components do not sum to 0: an incomplete table, not a
   wrong total.
 
+Report ids (file names for ``ogi validate``) come from outside: GX and its Data Docs only ever see
+``docs_id(report id)``, with the characters that mean something in HTML replaced by full-width
+look-alikes (GX renders some values unescaped); results are mapped back to the real ids. Nothing else
+from a document reaches GX: the frame holds numbers, and titles, organs, labels and cell text stay
+out of it.
+
 GX is imported inside functions only.
 """
 
@@ -58,6 +64,37 @@ class ValidationRun:
         return any(
             r.severity == ERROR and (report_id is None or r.report == report_id) for r in self.failed()
         )
+
+
+#: characters with a meaning in HTML, attributes or scripts → full-width look-alikes (still readable)
+_INERT = str.maketrans(
+    {"<": "＜", ">": "＞", "&": "＆", '"': "＂", "'": "＇", "`": "｀", "\\": "＼"}
+)
+
+
+def docs_id(report_id: str) -> str:
+    """How a report id is shown to GX and in Data Docs: inert text whatever the id holds.
+
+    HTML-significant characters become full-width look-alikes (``<script>`` reads ``＜script＞``);
+    control and format characters (tabs, newlines, bidi overrides) become U+FFFD.
+    """
+    s = str(report_id).translate(_INERT)
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in s)
+
+
+def docs_ids(report_ids) -> dict[str, str]:
+    """Real id → unique ``docs_id`` (a ``#n`` suffix when two ids look alike once made inert)."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for rid in report_ids:
+        shown = base = docs_id(rid)
+        n = 1
+        while shown in taken:
+            n += 1
+            shown = f"{base} #{n}"
+        taken.add(shown)
+        out[rid] = shown
+    return out
 
 
 def new_run_id() -> str:
@@ -154,6 +191,9 @@ def _run_gx(
                 )
             )
         df = frame.to_pandas()
+        shown = docs_ids(frame.report_ids)
+        df[REPORT_COL] = [shown[rid] for rid in frame.report_ids]  # what GX and Data Docs see
+        real = {v: k for k, v in shown.items()}
         if docs_dir is not None:
             checkpoint = ctx.checkpoints.add(
                 gx.Checkpoint(
@@ -170,11 +210,12 @@ def _run_gx(
                 vd.run(batch_parameters={"dataframe": df}, result_format=RESULT_FORMAT) for vd in vds
             ]
         for res in validations:
-            out[res.suite_name] = (bool(res.success), _failed_ids(res))
+            out[res.suite_name] = (bool(res.success), _failed_ids(res, real))
     return out
 
 
-def _failed_ids(validation_result) -> dict[tuple[str, str], set[str]]:
+def _failed_ids(validation_result, real: Mapping[str, str]) -> dict[tuple[str, str], set[str]]:
+    """{(rule, where): real ids of the failing reports}; ``real`` maps the ids GX saw back."""
     failed: dict[tuple[str, str], set[str]] = {}
     for er in validation_result.results:
         meta = er.expectation_config.meta or {}
@@ -182,7 +223,8 @@ def _failed_ids(validation_result) -> dict[tuple[str, str], set[str]]:
         if er.exception_info and er.exception_info.get("raised_exception"):
             raise RuntimeError(f"GX could not evaluate {key}: {er.exception_info.get('exception_message')}")
         rows = (er.result or {}).get("unexpected_index_list") or []
-        failed[key] = {str(r[REPORT_COL]) if isinstance(r, dict) else str(r) for r in rows}
+        shown = (str(r[REPORT_COL]) if isinstance(r, dict) else str(r) for r in rows)
+        failed[key] = {real.get(s, s) for s in shown}
     return failed
 
 
