@@ -595,10 +595,10 @@ def format_summary(summary: Mapping[str, Any]) -> list[str]:
 
 def export_views(out_dir: Path | str | None = None) -> dict[str, str]:
     """Every warehouse view of ``include/sql/0*.sql`` as a CSV file (UTF-8 with BOM, opens in Excel):
-    what the analyst-outputs DAG refreshes whenever the warehouse Assets change."""
-    import csv
-
+    what the analyst-outputs DAG refreshes whenever the warehouse Assets change. Text cells that a
+    spreadsheet would run as a formula get a leading ``'`` (``ogi.warehouse.outputs.safe_cell``)."""
     from ogi.warehouse import db
+    from ogi.warehouse.outputs import write_csv
 
     out = Path(out_dir or config.home() / "outputs")
     out.mkdir(parents=True, exist_ok=True)
@@ -609,13 +609,7 @@ def export_views(out_dir: Path | str | None = None) -> dict[str, str]:
         for sql_file in sorted(config.SQL_DIR.glob("0*.sql")):
             for view in db.view_names(sql_file):
                 result = c.exec_driver_sql(f"SELECT * FROM {view}")
-                path = out / f"{view}.csv"
-                with open(path.with_suffix(".tmp"), "w", encoding="utf-8-sig", newline="") as f:
-                    w = csv.writer(f)
-                    w.writerow(result.keys())
-                    w.writerows(result)
-                path.with_suffix(".tmp").replace(path)
-                written[view] = str(path)
+                written[view] = str(write_csv(out / f"{view}.csv", list(result.keys()), result))
     engine.dispose()
     log.info("exported %d views to %s", len(written), out)
     return written

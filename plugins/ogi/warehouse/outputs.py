@@ -1,0 +1,42 @@
+"""Analyst files written from the warehouse: CSV that is safe to open in Excel.
+
+Titles, organ names, rule details and every other text cell come from documents published on
+portals we do not control. A spreadsheet treats a cell that starts with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return as a formula (``=HYPERLINK(…)``, DDE payloads), so such text cells get a
+leading apostrophe, as OWASP's CSV injection advice says; a cell whose first non-blank character is
+one of ``= + - @`` is treated the same way (some programs trim before they look). Numbers are never
+touched: ``-8`` read from the warehouse as a number stays the number -8. Only values that are
+strings in the database are neutralised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+#: first characters that make a spreadsheet read a cell as a formula (OWASP: CSV injection)
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """``value`` as it may go into a CSV cell: a text starting a formula gets a leading ``'``."""
+    if isinstance(value, str) and value:
+        if value.startswith(FORMULA_TRIGGERS) or value.lstrip(" \n").startswith(FORMULA_TRIGGERS[:4]):
+            return "'" + value
+    return value
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
+    """Write a CSV for Excel (UTF-8 with BOM) atomically (temp file, then rename), every text cell
+    through ``safe_cell``."""
+    import csv
+
+    path = Path(path)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([safe_cell(h) for h in header])
+        w.writerows([safe_cell(v) for v in row] for row in rows)
+    tmp.replace(path)
+    return path
