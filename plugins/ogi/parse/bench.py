@@ -8,6 +8,12 @@ Prints, per format, the median milliseconds per report and reports per second, a
 the floor: the bare library call our reader cannot beat (``lxml.html.fromstring`` for HTML,
 pdfplumber ``extract_tables`` over every page for PDF) and the ratio ours/floor.
 Targets: HTML ≤ 25 ms, flattened text ≤ 5 ms, PDF ≤ 1 s per report.
+
+``--producers N`` measures accuracy instead: N generated reports re-published by each producer of
+``ogi.synth.producers`` (ReportLab, headless Chromium A4/A5/borderless, LibreOffice HTML/DOCX → PDF/DOCX),
+each parsed and scored against its truth; one row per producer (documents, exact, cell accuracy,
+table 三/四 accuracy, documents with an unflagged wrong cell, refusals, median parse ms). Rendered
+documents are cached (``--cache DIR``, default ``$OGI_HOME/cache/producers``).
 """
 
 from __future__ import annotations
@@ -74,6 +80,57 @@ def _generated(per_form: int) -> list[tuple[str, bytes]]:
     return out
 
 
+def _producer_bench(args) -> int:
+    """``--producers N``: the producer matrix parsed and scored, one row per producer."""
+    from ogi.bench import record
+    from ogi.config import home
+    from ogi.synth import producers as P
+
+    names = args.only.split(",") if args.only else list(P.PRODUCERS)
+    try:
+        missing = P.missing_tools(names)
+    except ValueError as e:
+        print(f"ogi bench parse: {e}")
+        return 2
+    for name, why in missing.items():
+        print(f"skip producer {name}: {why}")
+    names = [n for n in names if n not in missing]
+    cache = Path(args.cache) if args.cache else home() / "cache" / "producers"
+    print(f"producer matrix: {args.producers} documents per producer, seed {args.seed}, cache {cache}")
+    scores: dict[str, P.ProducerScore] = {}
+    render_s: dict[str, float] = {}
+    for name in names:
+        t = time.perf_counter()
+        records = list(P.producer_matrix(args.producers, seed=args.seed, producers=[name], cache_dir=cache))
+        render_s[name] = (time.perf_counter() - t) / max(1, len(records))
+        if args.samples:
+            P.write_samples(records, Path(args.samples))
+        scores.update(P.evaluate(records))
+    if not scores:
+        print("no producer can run here")
+        return 1
+    print(
+        f"{'producer':<24}{'docs':>5}{'exact':>6}{'cells %':>9}{'三/四 %':>9}{'unflagged':>10}{'partial':>8}"
+        f"{'organ ok':>9}{'parse ms':>9}{'render s':>9}  refusals"
+    )
+    for name, s in [*scores.items(), ("all", P.total(scores))]:
+        refusals = ", ".join(f"{r} {k}" for r, k in sorted(s.refusals.items())) or "-"
+        rs = f"{render_s[name]:9.2f}" if name in render_s else f"{'':9}"
+        print(
+            f"{name:<24}{s.docs:>5}{s.exact:>6}{100 * s.accuracy:9.2f}{100 * s.t34_accuracy:9.2f}"
+            f"{s.unflagged:>10}{s.partial:>8}{s.organ_ok:>9}{s.median_ms:9.1f}{rs}  {refusals}"
+        )
+        record(
+            "parse",
+            f"producer {name}, {s.docs} generated docs",
+            f"{s.exact}/{s.docs} exact, cells {100 * s.accuracy:.2f} %, 三/四 {100 * s.t34_accuracy:.2f} %, "
+            f"{s.unflagged} unflagged wrong, median {s.median_ms:.0f} ms",
+        )
+    print("(render s: seconds per document in this run, cache reads included; unflagged: a wrong cell")
+    print(" and not partial with a warning naming it; cells of refused documents count as wrong)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from ogi.bench import record
     from ogi.model import ParseError
@@ -86,7 +143,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--generated", type=int, default=10, help="generated reports per form (default 10; 0: corpus only)"
     )
+    ap.add_argument(
+        "--producers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: accuracy of N generated reports per PDF/DOCX producer (Chromium, LibreOffice, ReportLab)",
+    )
+    ap.add_argument("--cache", metavar="DIR", help="with --producers: rendered documents cache")
+    ap.add_argument("--only", metavar="P1,P2", help="with --producers: these producers only")
+    ap.add_argument("--seed", type=int, default=1, help="with --producers: the matrix seed (default 1)")
+    ap.add_argument(
+        "--samples", metavar="DIR", help="with --producers: also write DIR/<producer>/<doc> + truth"
+    )
     args = ap.parse_args(argv or [])
+    if args.producers:
+        return _producer_bench(args)
     corpus = _corpus()
     files = [f for f in _files([str(corpus)]) if "listing" not in f.name] + _files(args.paths)
     docs = [("corpus", f.name, f.read_bytes()) for f in files]
