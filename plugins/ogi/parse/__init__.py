@@ -19,7 +19,14 @@ __all__ = ["PARSER_VERSION", "ParseError", "parse_bytes", "parse_path", "read_do
 
 
 def read_document(data: bytes, *, filename: str | None = None):
-    """The ``grid.Document`` of any supported input (format sniffed from the content)."""
+    """The ``grid.Document`` of any supported input (format sniffed from the content), its text
+    normalised once here for every reader (``normalise``: radical code points → ideographs)."""
+    from ogi.parse.normalise import normalise_document
+
+    return normalise_document(_read(data, filename))
+
+
+def _read(data: bytes, filename: str | None):
     from ogi.parse import detect
 
     fmt = detect.sniff_format(data, filename)

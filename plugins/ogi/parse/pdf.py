@@ -10,7 +10,10 @@ Why it looks the way it does (ENGINEERING_NOTES.md, pdfplumber):
 - merged cells come out as the value in the top-left cell and nothing in covered positions:
   covered positions are dropped and rowspan/colspan are inferred from the cell geometry;
 - tables split across pages are joined into one logical table (repeated header rows dropped, a
-  label cut in two at the page break rejoined).
+  label cut in two at the page break rejoined);
+- a *tagged* PDF (Chromium, Word and other accessible exports) states its tables in its structure
+  tree (Table/TR/TD with RowSpan/ColSpan, blank cells included, a row split over a page break still
+  one TR): when the tree has tables they are read from it, whatever the ruling lines look like.
 
 ``Document.text`` is the page text in reading order with every table row printed as one
 ``a | b | c`` line (as the HTML reader does), so narrative sections never mix with table rows.
@@ -27,6 +30,7 @@ from typing import Any
 
 from ogi.model import ParseError
 from ogi.parse.grid import Cell, Document, Table
+from ogi.parse.pdf_geometry import geometry_tables
 
 #: the default "lines" strategy; tolerances a little wider for WPS/Word exports
 TABLE_SETTINGS: dict[str, Any] = {
@@ -57,8 +61,35 @@ class _Block:
 # ---------------------------------------------------------------------------- open / errors
 
 
+def _nest_marked_content() -> None:
+    """pdfplumber 0.11 forgets the enclosing MCID when marked content nests (``/P <</MCID 5>> BDC …
+    /Span <<…>> BDC … EMC EMC``, as Chromium writes every text run): the inner chars get no MCID
+    and drop out of their structure element. Track a stack instead, so a tag without an MCID of its
+    own inherits the one it sits in. Idempotent; changes nothing for untagged PDFs."""
+    from pdfplumber.page import PDFPageAggregatorWithMarkedContent as Agg
+    from pdfplumber.utils import decode_text
+
+    if getattr(Agg, "_ogi_nested", False):
+        return
+
+    def begin_tag(self, tag, props=None) -> None:
+        stack = self.__dict__.setdefault("_tags", [])
+        stack.append((self.cur_tag, self.cur_mcid))
+        self.cur_tag = decode_text(tag.name) if hasattr(tag, "name") else str(tag)
+        if isinstance(props, dict) and "MCID" in props:
+            self.cur_mcid = props["MCID"]
+
+    def end_tag(self) -> None:
+        stack = self.__dict__.get("_tags") or [(None, None)]
+        self.cur_tag, self.cur_mcid = stack.pop()
+
+    Agg.begin_tag, Agg.end_tag, Agg._ogi_nested = begin_tag, end_tag, True
+
+
 def _open(data: bytes):
     import pdfplumber
+
+    _nest_marked_content()
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     try:
@@ -229,6 +260,112 @@ def _block(table, page_no: int) -> _Block | None:
     return _Block(page_no, table.bbox[1], table.bbox[3], rows, edges)
 
 
+# ---------------------------------------------------------------------------- tagged tables
+
+#: (page number, marked-content id): where a structure element's text sits
+_Mcid = tuple[int, int]
+
+
+@dataclass
+class _TaggedCell:
+    parts: list[_Mcid]
+    rowspan: int
+    colspan: int
+
+
+def _tagged_tables(pdf) -> list[list[list[_TaggedCell]]]:
+    """Tables of the PDF's structure tree as rows of cells (each cell: where its text sits), or []
+    when the PDF is untagged, its tree is unreadable or holds no table."""
+    from pdfplumber.structure import PDFStructTree
+
+    try:
+        tree = PDFStructTree(pdf)
+    except Exception:  # noqa: BLE001  (no tree, or one pdfplumber cannot read: fall back to geometry)
+        return []
+
+    def parts(el, acc: list[_Mcid]) -> list[_Mcid]:
+        acc += [(el.page_number, m) for m in el.mcids or () if el.page_number is not None]
+        for c in el.children:
+            parts(c, acc)
+        return acc
+
+    def rows(el, acc: list) -> list:
+        for c in el.children:
+            if c.type == "TR":
+                acc.append(c)
+            elif c.type in ("THead", "TBody", "TFoot"):
+                rows(c, acc)
+        return acc
+
+    def span(el, name: str) -> int:
+        v = (el.attributes or {}).get(name, 1)
+        return v if isinstance(v, int) and 1 <= v <= 1000 else 1
+
+    out: list[list[list[_TaggedCell]]] = []
+    stack = list(tree)
+    while stack:
+        el = stack.pop(0)
+        if el.type != "Table":
+            stack[:0] = el.children
+            continue
+        table = [
+            [
+                _TaggedCell(parts(c, []), span(c, "RowSpan"), span(c, "ColSpan"))
+                for c in tr.children
+                if c.type in ("TD", "TH")
+            ]
+            for tr in rows(el, [])
+        ]
+        if sum(len(r) for r in table) >= 2:
+            out.append([r for r in table if r])
+    return out
+
+
+def _tagged_blocks(
+    tables: list[list[list[_TaggedCell]]], chars: dict[_Mcid, list[dict]]
+) -> list[_Block]:
+    """Blocks of printed cells from tagged tables; a cell's text is its marked content in page
+    order (a cell split over a page break is one cell), its page and bbox those of its first part."""
+    from pdfplumber.utils.text import extract_text
+
+    blocks = []
+    for table in tables:
+        rows: list[list[Cell]] = []
+        for tr in table:
+            cells = []
+            for tc in tr:
+                texts, first = [], None
+                for part in sorted(dict.fromkeys(tc.parts)):
+                    cs = chars.get(part, [])
+                    if cs:
+                        texts.append(extract_text(cs))
+                        first = first or (part[0], cs)
+                bbox = None
+                if first is not None:
+                    cs = first[1]
+                    bbox = tuple(
+                        round(v, 2)
+                        for v in (
+                            min(c["x0"] for c in cs),
+                            min(c["top"] for c in cs),
+                            max(c["x1"] for c in cs),
+                            max(c["bottom"] for c in cs),
+                        )
+                    )
+                page = first[0] if first else None
+                cells.append(Cell(_cell_text("\n".join(texts)), tc.rowspan, tc.colspan, page, bbox))
+            rows.append(cells)
+        placed = [c for r in rows for c in r if c.bbox]
+        if not placed:
+            continue
+        page = min(c.page for c in placed)
+        on_first = [c.bbox for c in placed if c.page == page]
+        blocks.append(
+            _Block(page, min(b[1] for b in on_first), max(b[3] for b in on_first), rows, [])
+        )
+    return blocks
+
+
 # ---------------------------------------------------------------------------- page joins
 
 
@@ -334,8 +471,8 @@ _PAGE_NUMBER = re.compile(
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]{1,2}\s*[、.．]|[（(][一二三四五六七八九十]{1,2}[)）])")
 
 
-def _text_lines(page, page_no: int, boxes: list[tuple[float, float, float, float]]) -> list[_Line]:
-    """The page's text lines outside the tables."""
+def _outside(page, boxes: list[tuple[float, float, float, float]]):
+    """The page without the chars whose centre lies in one of ``boxes`` (tables already read)."""
 
     def outside(obj: dict) -> bool:
         if obj.get("object_type") != "char":
@@ -343,7 +480,12 @@ def _text_lines(page, page_no: int, boxes: list[tuple[float, float, float, float
         cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
-    p = page.filter(outside) if boxes else page
+    return page.filter(outside) if boxes else page
+
+
+def _text_lines(page, page_no: int, boxes: list[tuple[float, float, float, float]]) -> list[_Line]:
+    """The page's text lines outside the tables."""
+    p = _outside(page, boxes)
     return [
         _Line(
             page_no, ln["top"], ln["x0"], ln["x1"], ln["bottom"] - ln["top"], ln["text"].strip(), page.height
@@ -409,19 +551,34 @@ def read_pdf(data: bytes) -> Document:
     lines: list[_Line] = []
     images = 0
     try:
+        tagged = _tagged_tables(pdf)
+        wanted = {part for t in tagged for r in t for c in r for part in c.parts}
+        tagged_chars: dict[_Mcid, list[dict]] = {}
+        loose: list[_Block] = []  # tables read from text geometry (no rules, no tags)
         for page in pdf.pages:
             images += len(page.images)
             p = (page.dedupe_chars(tolerance=1) if _doubled(page.chars) else page).filter(_keep)
             found = []
-            edges = p.edges
-            if _has_rulings(edges):
-                settings = {**TABLE_SETTINGS, "explicit_horizontal_lines": _closing_lines(edges)}
-                for t in p.find_tables(settings):
-                    b = _block(t, page.page_number)
-                    if b is not None:
-                        found.append((t.bbox, b))
-            blocks.extend(b for _, b in found)
-            lines += _text_lines(p, page.page_number, [bbox for bbox, _ in found])
+            if tagged:
+                for c in p.chars:
+                    key = (page.page_number, c.get("mcid"))
+                    if key in wanted:
+                        tagged_chars.setdefault(key, []).append(c)
+                rest = p.filter(lambda o, n=page.page_number: (n, o.get("mcid")) not in wanted)
+            else:
+                edges = p.edges
+                if _has_rulings(edges):
+                    settings = {**TABLE_SETTINGS, "explicit_horizontal_lines": _closing_lines(edges)}
+                    for t in p.find_tables(settings):
+                        b = _block(t, page.page_number)
+                        if b is not None:
+                            found.append((t.bbox, b))
+                blocks.extend(b for _, b in found)
+                rest = _outside(p, [bbox for bbox, _ in found])
+            for g in geometry_tables(rest, page.page_number):  # tables printed without rules
+                loose.append(_Block(g.page, g.top, g.bottom, g.rows, []))
+                found.append((g.bbox, loose[-1]))
+            lines += _text_lines(rest, page.page_number, [bbox for bbox, _ in found])
         meta = {k.lower(): _info_string(v) for k, v in (pdf.metadata or {}).items()}
         n_pages = len(pdf.pages)
     except ParseError:
@@ -432,18 +589,23 @@ def read_pdf(data: bytes) -> Document:
         ) from None
     finally:
         pdf.close()
-    _check_text_layer(lines, blocks, images)
+    if tagged:
+        blocks = _tagged_blocks(tagged, tagged_chars)
+    _check_text_layer(lines, blocks + loose, images)
     lines = _drop_running_lines(lines)
-    groups = _join(blocks, lines)
+    groups = [[b] for b in blocks] if tagged else _join(blocks, lines)
+    groups = sorted(groups + [[b] for b in loose], key=lambda g: (g[0].page, g[0].top))
+    blocks += loose
     tables = [
         Table(index=i, rows=[r for b in g for r in b.rows], page=g[0].page) for i, g in enumerate(groups)
     ]
     # reading order: page, then top; paragraphs between tables; table rows as "a | b" lines
     items: list[tuple[int, float, str]] = []
     for b in blocks:
-        for r in b.rows:
-            top = min(c.bbox[1] for c in r if c.bbox)
-            items.append((b.page, top, " | ".join(c.text.replace("\n", " ") for c in r)))
+        at = (b.page, b.top)
+        for r in b.rows:  # a row of blank cells (no box) stays after the row above it
+            at = min(((c.page or b.page, c.bbox[1]) for c in r if c.bbox), default=at)
+            items.append((*at, " | ".join(c.text.replace("\n", " ") for c in r)))
     cuts = sorted((b.page, b.top) for b in blocks)
     run: list[_Line] = []
     for ln in lines + [None]:  # paragraphs are joined only between two tables
