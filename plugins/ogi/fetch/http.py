@@ -6,10 +6,18 @@ Why each rule exists:
   government pages, and a redirect to another host is refused and reported (``BlockedError``);
 - no private/loopback targets unless the registry allows them (a portal must not make us probe
   the internal network); the local test portal is reached with ``via=`` and needs the override;
-- timeouts, an overall deadline per response, bounded retries with exponential backoff on
-  timeouts/5xx/429 honouring ``Retry-After``: portals are slow and flaky at report season;
+- the address checked is the address connected to: each host is resolved once, its addresses are
+  checked and pinned, and the connection goes to a pinned address (Host header, TLS SNI and the
+  certificate check keep the host name), so DNS that changes its answer between the check and the
+  connection (DNS rebinding) cannot steer us to 127.0.0.1;
+- three clocks (``ogi.fetch.settings``): a timeout per network operation, a deadline per attempt
+  covering connect, headers and body (a server dripping one header line a second is cut there), and
+  a total deadline per URL over every attempt, retry wait and redirect; bounded retries with
+  exponential backoff on timeouts/5xx/429 honouring ``Retry-After`` (seconds or HTTP-date) as long
+  as it fits the total deadline: portals are slow and flaky at report season;
 - a per-host concurrency limit and a politeness delay between request starts to the same host;
-- a maximum response size, read streamed: a misbehaving server must not fill memory or disk;
+- a maximum response size, read streamed: a misbehaving server must not fill memory or disk; a body
+  over it is a fetch failure naming the limit (the cut part is kept as evidence, never as a document);
 - conditional requests (ETag / Last-Modified kept in the archive), so re-runs don't re-download;
 - every 200 body goes to the archive before anyone parses it.
 
@@ -18,26 +26,34 @@ Format and charset sniffing reuse ``ogi.parse.detect`` (content decides, names a
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import ipaddress
+import math
 import random
 import socket
+import ssl
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Self
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from ogi.fetch.archive import ArchiveStore, utc_now
+from ogi.fetch.settings import USER_AGENT, HttpPolicy
 from ogi.model import ParseError
 from ogi.parse import detect
 
-USER_AGENT = "ogi-reports/0.1 (collector of annual reports on open government information)"
+__all__ = ["USER_AGENT", "BlockedError", "FetchError", "HttpClient", "HttpPolicy", "Response"]
+
+#: a resolver: host name -> its IP addresses (``socket.getaddrinfo`` by default; tests inject one)
+Resolver = Callable[[str], Sequence[str]]
 
 
 class FetchError(Exception):
@@ -56,22 +72,6 @@ class FetchError(Exception):
 
 class BlockedError(FetchError):
     """The target is not allowed: a host outside the registry, a foreign redirect, a private address."""
-
-
-@dataclass(frozen=True)
-class HttpPolicy:
-    """Network manners. Defaults suit live portals; tests and benchmarks pass small values."""
-
-    timeout: float = 20.0  # connect / read timeout per operation (s)
-    deadline: float = 120.0  # whole response, headers to last byte (s): a dripping body ends here
-    retries: int = 3  # further attempts after the first, on timeouts, connection errors, 5xx, 429
-    backoff: float = 1.0  # first retry waits this long (s), doubling each time
-    max_backoff: float = 60.0  # cap on one wait, also on Retry-After
-    max_bytes: int = 64 * 2**20  # larger bodies are cut and refused
-    max_redirects: int = 5
-    per_host: int = 4  # concurrent requests to one host
-    delay: float = 0.1  # minimum spacing of request starts to one host (s)
-    user_agent: str = USER_AGENT
 
 
 @dataclass
@@ -153,25 +153,39 @@ def _ip_is_private(ip: str) -> bool:
     )
 
 
-@lru_cache(maxsize=1024)
-def _resolve(host: str) -> tuple[str, ...]:
+def _is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
-        return (host,)
     except ValueError:
-        pass
+        return False
+    return True
+
+
+@lru_cache(maxsize=1024)
+def resolve_host(host: str) -> tuple[str, ...]:
+    """The system resolver (``getaddrinfo``), asked once per host and process."""
     infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     return tuple(sorted({i[4][0] for i in infos}))
 
 
-def is_private_host(host: str) -> bool:
+def _addresses(host: str, resolver: Resolver) -> tuple[str, ...]:
+    if _is_ip(host):
+        return (host,)
+    found = tuple(resolver(host))
+    if not found:
+        raise OSError(f"no address for {host}")
+    return found
+
+
+def is_private_host(host: str, resolver: Resolver = resolve_host) -> bool:
     """True if ``host`` is (or resolves to) a private, loopback, link-local or reserved address."""
     if host in ("localhost",) or host.endswith(".localhost"):
         return True
-    return any(_ip_is_private(ip) for ip in _resolve(host))
+    return any(_ip_is_private(ip) for ip in _addresses(host, resolver))
 
 
 def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP-date."""
     if not value:
         return None
     value = value.strip()
@@ -179,9 +193,107 @@ def _retry_after(value: str | None) -> float | None:
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:  # "-0000" and obsolete forms: HTTP dates are always GMT
+        when = when.replace(tzinfo=dt.UTC)
     return max(0.0, when.timestamp() - time.time())
+
+
+# ----------------------------------------------------------------------------- connections
+
+
+class _Until(threading.local):
+    at: float | None = None  # monotonic time the current attempt must end by (None: no deadline)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every operation (TLS handshake, each read and write) is capped at the
+    current attempt's deadline, so a server sending one byte a second cannot hold it."""
+
+    def __init__(self, inner: httpcore.NetworkStream, backend: _PinnedBackend):
+        self._inner, self._backend = inner, backend
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._backend.cap(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._backend.cap(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        cap = self._backend.cap(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, cap), self._backend)
+
+    def get_extra_info(self, info: str):
+        return self._inner.get_extra_info(info)
+
+
+class _PinnedBackend(httpcore.NetworkBackend):
+    """Connects to the addresses the client checked for a host (never resolving the name again)
+    and caps connect, TLS, reads and writes at the current attempt's deadline (per thread)."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+        self._pins: dict[str, tuple[str, ...]] = {}
+        self._lock = threading.Lock()
+        self.until = _Until()
+
+    def pin(self, host: str, addresses: tuple[str, ...]) -> None:
+        with self._lock:
+            self._pins[host.lower()] = addresses
+
+    def cap(self, timeout: float | None, error: type[Exception]) -> float | None:
+        at = self.until.at
+        if at is None:
+            return timeout
+        left = at - time.monotonic()
+        if left <= 0:
+            raise error("attempt deadline passed")
+        return left if timeout is None else min(timeout, left)
+
+    def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None, local_address=None, socket_options=None
+    ) -> httpcore.NetworkStream:
+        with self._lock:
+            addresses = self._pins.get(host.lower())
+        if not addresses:  # cannot happen through HttpClient.get: every target is checked first
+            raise httpcore.ConnectError(f"no checked address for {host}; refusing to resolve it here")
+        error: Exception | None = None
+        for ip in addresses:
+            try:
+                cap = self.cap(timeout, httpcore.ConnectTimeout)
+                stream = self._inner.connect_tcp(ip, port, cap, local_address, socket_options)
+            except httpcore.ConnectError as e:  # the next checked address, if any
+                error = e
+                continue
+            return _DeadlineStream(stream, self)
+        assert error is not None
+        raise error
+
+    def connect_unix_socket(self, path: str, timeout=None, socket_options=None) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not used")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class _PinnedTransport(httpx.HTTPTransport):
+    """httpx's transport on a connection pool that uses ``_PinnedBackend``."""
+
+    def __init__(self, backend: _PinnedBackend, limits: httpx.Limits, ssl_context: ssl.SSLContext):
+        super().__init__(verify=ssl_context, limits=limits, trust_env=False)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=backend,
+        )
 
 
 # ----------------------------------------------------------------------------- the client
@@ -192,9 +304,38 @@ class _Retry(Exception):
         self.error, self.wait = error, wait
 
 
+class _Budget:
+    """The total deadline of one URL (every attempt, wait and redirect). Its clock starts when the
+    first request starts, not while queueing for a per-host slot."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.end, self.attempts = seconds, math.inf, 0
+
+    def start(self) -> None:
+        self.attempts += 1
+        if self.end == math.inf:
+            self.end = time.monotonic() + self.seconds
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def exceeded(self, url: str, last: FetchError | None = None, why: str = "") -> FetchError:
+        """The final error once the total deadline is spent (keeps the last error's reason)."""
+        tries = f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}"
+        if last is not None and why:
+            msg = f"{last.message}; gave up after {tries}: {why} would pass the {self.seconds:g} s total deadline"
+            return FetchError(last.reason, msg, last.url, status=last.status)
+        return FetchError(
+            "timeout",
+            f"{url}: no complete response within the total deadline of {self.seconds:g} s ({tries})",
+            url,
+        )
+
+
 class HttpClient:
     """Thread-safe GET with the rules above. ``via="http://127.0.0.1:PORT"`` sends every request to
-    that server keeping the original Host header (like ``curl --resolve``)."""
+    that server keeping the original Host header (like ``curl --resolve``). ``resolver`` maps a host
+    name to its addresses (default: the system's); ``ssl_context`` replaces the default CA bundle."""
 
     def __init__(
         self,
@@ -204,16 +345,23 @@ class HttpClient:
         allow_private_hosts: bool = False,
         archive: ArchiveStore | None = None,
         conditional: bool = True,
+        resolver: Resolver | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ):
         self.policy = policy or HttpPolicy()
         self.conditional = conditional  # False: ignore stored ETag / Last-Modified, download everything
         self.via = via.rstrip("/") if via else None
         self.allow_private_hosts = allow_private_hosts
         self.archive = archive
+        self.resolver = resolver or resolve_host
+        self._backend = _PinnedBackend()
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
         self._client = httpx.Client(
             timeout=httpx.Timeout(self.policy.timeout, pool=None),
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            transport=_PinnedTransport(
+                self._backend, limits, ssl_context or httpx.create_ssl_context(trust_env=False)
+            ),
             headers={"User-Agent": self.policy.user_agent, "Accept": "*/*"},
             trust_env=False,
         )
@@ -234,7 +382,8 @@ class HttpClient:
     # -- public
 
     def get(self, url: str, *, allowed_hosts: Iterable[str]) -> Response:
-        """GET ``url`` following allowed redirects; archive the body; raise FetchError/BlockedError."""
+        """GET ``url`` following allowed redirects; archive the body; raise FetchError/BlockedError
+        (and ``ArchiveError`` when the archive cannot be written)."""
         allowed = frozenset(h.lower() for h in allowed_hosts)
         cached = self.archive.validators(url) if self.archive and self.conditional else None
         conditional = {}
@@ -244,9 +393,10 @@ class HttpClient:
             if cached.get("last_modified"):
                 conditional["If-Modified-Since"] = cached["last_modified"]
         current, redirects = url, []
+        budget = _Budget(self.policy.total_deadline)
         while True:
             self._check_target(current, allowed, origin=url if redirects else None)
-            status, headers, body = self._with_retries(current, conditional if not redirects else {})
+            status, headers, body = self._with_retries(current, conditional if not redirects else {}, budget)
             if status in (301, 302, 303, 307, 308) and headers.get("location"):
                 if len(redirects) >= self.policy.max_redirects:
                     raise FetchError(
@@ -274,6 +424,8 @@ class HttpClient:
     # -- rules
 
     def _check_target(self, url: str, allowed: frozenset[str], *, origin: str | None) -> None:
+        """Refuse what the rules forbid; resolve the host to connect to once, check its addresses
+        and pin them: the connection goes to an address checked here, whatever DNS says later."""
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         if parts.scheme not in ("http", "https") or not host:
@@ -288,19 +440,20 @@ class HttpClient:
             raise BlockedError(
                 "host_not_allowed", f"host {host} is not allowed (allowed: {sorted(allowed)})", url
             )
-        if self.allow_private_hosts:
-            return
-        target = urlsplit(self.via).hostname if self.via else host
+        target = ((urlsplit(self.via).hostname if self.via else host) or "").lower()
         try:
-            private = is_private_host(target or "")
+            addresses = _addresses(target, self.resolver)
         except OSError as e:
             raise FetchError("dns", f"cannot resolve {target}: {e}", origin or url) from None
-        if private:
+        if not self.allow_private_hosts and (
+            target == "localhost" or target.endswith(".localhost") or any(map(_ip_is_private, addresses))
+        ):
             raise BlockedError(
                 "private_host",
                 f"{target} is a private or loopback address (registry does not allow it)",
                 origin or url,
             )
+        self._backend.pin(target, addresses)
 
     @contextmanager
     def _host_slot(self, host: str) -> Iterator[None]:
@@ -317,19 +470,36 @@ class HttpClient:
                 time.sleep(start - now)
             yield
 
-    def _with_retries(self, url: str, extra: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    def _with_retries(
+        self, url: str, extra: dict[str, str], budget: _Budget
+    ) -> tuple[int, dict[str, str], bytes]:
         p = self.policy
         for attempt in range(p.retries + 1):
             try:
-                return self._once(url, extra)
+                return self._once(url, extra, budget)
             except _Retry as r:
                 if attempt == p.retries:
                     raise r.error from None
                 wait = r.wait if r.wait is not None else p.backoff * 2**attempt * (1 + 0.1 * random.random())
-                time.sleep(min(wait, p.max_backoff))
+                wait = min(wait, p.max_backoff)
+                if wait >= budget.left():  # no use waiting for a retry that cannot finish in time
+                    what = "Retry-After" if r.wait is not None else "the backoff"
+                    raise budget.exceeded(url, r.error, f"{what} of {wait:.3g} s") from None
+                time.sleep(wait)
         raise AssertionError("unreachable")
 
-    def _once(self, url: str, extra: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    def _timed_out(self, url: str, attempt_end: float, budget: _Budget) -> Exception:
+        """The error for a timeout: final once the total deadline is spent, else retried."""
+        now = time.monotonic() + 0.005  # socket timeouts may fire a hair before the deadline
+        if now >= budget.end:
+            return budget.exceeded(url)
+        if now >= attempt_end:
+            p = self.policy
+            msg = f"{url}: no complete response within the {p.deadline:g} s deadline per attempt"
+            return _Retry(FetchError("timeout", msg, url))
+        return _Retry(FetchError("timeout", f"timed out after {self.policy.timeout:g} s: {url}", url))
+
+    def _once(self, url: str, extra: dict[str, str], budget: _Budget) -> tuple[int, dict[str, str], bytes]:
         p = self.policy
         parts = urlsplit(url)
         headers = dict(extra)
@@ -338,7 +508,11 @@ class HttpClient:
             target = self.via + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             headers["Host"] = parts.netloc
         with self._host_slot(parts.hostname or ""):
-            started = time.monotonic()
+            budget.start()
+            if budget.left() <= 0:
+                raise budget.exceeded(url)
+            attempt_end = min(time.monotonic() + p.deadline, budget.end)
+            self._backend.until.at = attempt_end  # caps connect, TLS, header and body reads
             try:
                 with self._client.stream("GET", target, headers=headers) as r:
                     status, rh = r.status_code, {k.lower(): v for k, v in r.headers.items()}
@@ -352,16 +526,22 @@ class HttpClient:
                     declared = rh.get("content-length", "")
                     if declared.isdigit() and int(declared) > p.max_bytes:
                         raise FetchError(
-                            "too_large", f"{url} declares {declared} bytes (limit {p.max_bytes})", url
+                            "too_large",
+                            f"{url} declares {declared} bytes, over the size limit (max_bytes = {p.max_bytes})",
+                            url,
                         )
-                    body = self._read_capped(r, url, rh, started)
+                    body = self._read_capped(r, url, rh, attempt_end, budget)
                     return status, rh, body
             except httpx.TimeoutException:
-                raise _Retry(FetchError("timeout", f"timed out after {p.timeout:g} s: {url}", url)) from None
+                raise self._timed_out(url, attempt_end, budget) from None
             except (httpx.TransportError, httpx.DecodingError) as e:
                 raise _Retry(FetchError("connection", f"{type(e).__name__}: {e} ({url})", url)) from None
+            finally:
+                self._backend.until.at = None
 
-    def _read_capped(self, r: httpx.Response, url: str, headers: dict[str, str], started: float) -> bytes:
+    def _read_capped(
+        self, r: httpx.Response, url: str, headers: dict[str, str], attempt_end: float, budget: _Budget
+    ) -> bytes:
         p = self.policy
         chunks, size = [], 0
         for chunk in r.iter_bytes():
@@ -369,15 +549,18 @@ class HttpClient:
             size += len(chunk)
             if size > p.max_bytes:
                 cut = b"".join(chunks)[: p.max_bytes]
-                if self.archive is not None:  # keep what was read, marked as cut
-                    self.archive.put(
-                        cut, self._meta(url, url, r.status_code, headers, utc_now(), [], truncated=True)
-                    )
+                kept = ""
+                if self.archive is not None:  # evidence of what was served: never a document
+                    meta = self._meta(url, url, r.status_code, headers, utc_now(), [], truncated=True)
+                    sha = self.archive.put(cut, {**meta, "limit": {"max_bytes": p.max_bytes}})
+                    kept = f"; the first {p.max_bytes} bytes are kept as evidence ({sha[:12]}…), not as a document"
                 raise FetchError(
-                    "too_large", f"{url}: body exceeds {p.max_bytes} bytes; cut and refused", url
+                    "too_large",
+                    f"{url}: body exceeds the size limit (max_bytes = {p.max_bytes}); cut and refused{kept}",
+                    url,
                 )
-            if time.monotonic() - started > p.deadline:
-                raise _Retry(FetchError("timeout", f"{url}: body not complete after {p.deadline:g} s", url))
+            if time.monotonic() > attempt_end:
+                raise self._timed_out(url, attempt_end, budget)
         return b"".join(chunks)
 
     @staticmethod
