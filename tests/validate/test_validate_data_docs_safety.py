@@ -14,7 +14,7 @@ from ogi.validate.samples import random_report
 
 SCRIPT_ID = "<script>alert(1)</script>.html"
 IMG_ID = "<img src=x onerror=alert(1)>"
-ATTR_ID = "x\" onmouseover=\"alert(1)\" y='<svg/onload=alert(1)>'&amp;.pdf"
+ATTR_ID = 'x" onmouseover="alert(1)" y=\'<svg/onload=alert(1)>\'&amp;.pdf'
 
 
 def _hostile_reports() -> dict:
@@ -22,7 +22,7 @@ def _hostile_reports() -> dict:
     wrong = copy.deepcopy(base)
     wrong.table3["granted"]["total"] = (wrong.table3["granted"]["total"] or 0) + 7  # T3-H3 fails
     wrong.organ = "<img src=x onerror=alert(2)>"
-    wrong.title = "<script>alert(2)</script>=HYPERLINK(\"http://evil\")"
+    wrong.title = '<script>alert(2)</script>=HYPERLINK("http://evil")'
     text_cell = copy.deepcopy(base)
     text_cell.table3["granted"]["natural_person"] = "<script>alert(3)</script>"  # T3-H4: not a number
     return {SCRIPT_ID: wrong, IMG_ID: copy.deepcopy(wrong), ATTR_ID: text_cell, "plain-id": base}
@@ -43,7 +43,7 @@ def _pages(docs: Path):
 
 
 def test_data_docs_carry_no_markup_from_documents(hostile_run):
-    run, docs = hostile_run
+    _, docs = hostile_run
     shown_text = []
     for page, tree in _pages(docs):
         for el in tree.iter():
@@ -83,7 +83,7 @@ def test_docs_ids_are_inert_unique_and_reversible():
     ids = ["<a>", "＜a＞", "a&b", "tab\there", "rtl\u202eexe.html", "平潭综合实验区_2021.html", "ok-1.pdf"]
     shown = docs_ids(ids)
     assert list(shown) == ids and len(set(shown.values())) == len(ids)
-    for real, s in shown.items():
+    for s in shown.values():
         assert not set(s) & set("<>&\"'`\\\t\r\n\u202e"), s
     assert shown["平潭综合实验区_2021.html"] == "平潭综合实验区_2021.html" and shown["ok-1.pdf"] == "ok-1.pdf"
 

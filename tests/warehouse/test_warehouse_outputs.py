@@ -45,7 +45,7 @@ def test_safe_cell_rules():
 
 def test_exported_csvs_carry_no_formula(engine, db_url, tmp_path, monkeypatch):
     sync_registry(engine, registry([Organ("evil", ORGAN, "d1", "department")]))
-    organ, canonical = generated_reports(1)[1]  # a v2021 report
+    _, canonical = generated_reports(1)[1]  # a v2021 report
     canonical = {**canonical, "title": TITLE, "organ": ORGAN}
     canonical["table3"] = {**canonical["table3"], "granted": {**canonical["table3"]["granted"]}}
     canonical["table3"]["granted"]["natural_person"] = -8  # a legitimate (if odd) negative number

@@ -67,9 +67,7 @@ class ValidationRun:
 
 
 #: characters with a meaning in HTML, attributes or scripts → full-width look-alikes (still readable)
-_INERT = str.maketrans(
-    {"<": "＜", ">": "＞", "&": "＆", '"': "＂", "'": "＇", "`": "｀", "\\": "＼"}
-)
+_INERT = str.maketrans({"<": "＜", ">": "＞", "&": "＆", '"': "＂", "'": "＇", "`": "｀", "\\": "＼"})
 
 
 def docs_id(report_id: str) -> str:

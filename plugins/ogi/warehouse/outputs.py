@@ -21,9 +21,10 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_cell(value: Any) -> Any:
     """``value`` as it may go into a CSV cell: a text starting a formula gets a leading ``'``."""
-    if isinstance(value, str) and value:
-        if value.startswith(FORMULA_TRIGGERS) or value.lstrip(" \n").startswith(FORMULA_TRIGGERS[:4]):
-            return "'" + value
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_TRIGGERS) or value.lstrip(" \n").startswith(FORMULA_TRIGGERS[:4])
+    ):
+        return "'" + value
     return value
 
 
