@@ -2,7 +2,9 @@
 -- A read-only role for analysts: SELECT on every table and view of schema public, now and in future
 -- (default privileges of the migrating user), nothing else. Idempotent: safe to run again, and safe
 -- when several databases of one cluster create the cluster-wide role at the same moment.
--- Give a person access with:  CREATE ROLE alice LOGIN PASSWORD '...' IN ROLE ogi_analyst;
+-- ogi_analyst is the NOLOGIN group role. Revision 0004 (analyst_readonly.sql) adds the login role
+-- ogi_reader and closes every other write path (temp tables, functions, large objects, sequences)
+-- with session timeouts; see there how to give a person a login of their own.
 DO $$
 BEGIN
     CREATE ROLE ogi_analyst NOLOGIN;

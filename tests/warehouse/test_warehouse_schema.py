@@ -28,11 +28,11 @@ def test_upgrade_on_empty_database_and_idempotent(db_url):
     eng = get_engine(db_url)
     assert current_revision(eng) is None
     upgrade(eng)
-    assert current_revision(eng) == "0003"
+    assert current_revision(eng) == "0004"
     expected = {v for f in db.SQL_FILES for v in db.view_names(config.SQL_DIR / f)}
     assert expected <= _views(eng) and len(expected) >= 15
     upgrade(eng)  # again: nothing to do
-    assert current_revision(eng) == "0003"
+    assert current_revision(eng) == "0004"
     eng.dispose()
 
 
@@ -43,7 +43,7 @@ def test_upgrade_from_previous_revision_keeps_data(db_url):
     # the schema of 0001 is complete for loading: data loaded before the views exist survives
     reports, _ = load_everything(eng, n_gen=2)
     upgrade(eng)
-    assert current_revision(eng) == "0003"
+    assert current_revision(eng) == "0004"
     assert municipal_summary(eng, CITY, 2021)["n_reports"] == 2 + sum(
         1 for o, d in reports if d["year"] == 2021 and not o.startswith("gen-")
     )
