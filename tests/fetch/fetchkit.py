@@ -32,8 +32,10 @@ def local_client(base_url: str, archive=None, **policy) -> HttpClient:
     return HttpClient(replace(FAST, **policy), via=base_url, allow_private_hosts=True, archive=archive)
 
 
-def registry_yaml(organs: list[dict], hosts: list[str], *, private: bool = False) -> Registry:
-    """A registry built through the real YAML loader (one region)."""
+def registry_text(
+    organs: list[dict], hosts: list[str], *, private: bool = False, fetch: dict | None = None
+) -> str:
+    """Registry YAML (one region); ``fetch`` is the city's ``fetch:`` section."""
     lines = [
         "registry: 1",
         "city: {id: gen, name: 生成市}",
@@ -43,6 +45,8 @@ def registry_yaml(organs: list[dict], hosts: list[str], *, private: bool = False
         "  - {id: gen, name: 生成市, level: city}",
         "organs:",
     ]
+    if fetch:
+        lines.insert(4, "fetch: {" + ", ".join(f"{k}: {v}" for k, v in fetch.items()) + "}")
     for o in organs:
         lines.append(f"  - id: {o['id']}")
         lines.append(f"    name: {o.get('name', o['id'])}")
@@ -52,7 +56,12 @@ def registry_yaml(organs: list[dict], hosts: list[str], *, private: bool = False
             lines.append(f"    listing_urls: [{o['listing']}]")
         if "extra_hosts" in o:
             lines.append(f"    allowed_hosts: [{', '.join(o['extra_hosts'])}]")
-    return parse_registry("\n".join(lines) + "\n", "generated.yaml")
+    return "\n".join(lines) + "\n"
+
+
+def registry_yaml(organs: list[dict], hosts: list[str], *, private: bool = False) -> Registry:
+    """A registry built through the real YAML loader (one region)."""
+    return parse_registry(registry_text(organs, hosts, private=private), "generated.yaml")
 
 
 def corpus_portal(corpus: Path, root: Path) -> Path:

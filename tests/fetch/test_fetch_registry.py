@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from ogi.cli import main as ogi
 from ogi.fetch.registry import RegistryError, load_registry, parse_registry
+from ogi.fetch.settings import SETTINGS
 from testenv import REPO
 
 GOOD = """\
@@ -115,3 +116,29 @@ def test_registry_check_command(tmp_path, capsys):
     assert ogi(["registry", "check", str(good), str(bad)]) == 1
     out = capsys.readouterr().out
     assert f"{bad}:18: organs[1].type: 'bureau' is not one of" in out and "Traceback" not in out
+
+
+FETCH = "allowed_hosts: [www.c.gov.cn]\nfetch:\n  timeout: 30\n  total_deadline: 300.5\n  retries: 5\n"
+
+
+def test_fetch_settings_are_the_citys_defaults():
+    reg = parse_registry(GOOD.replace("allowed_hosts: [www.c.gov.cn]\n", FETCH), "c.yaml")
+    assert reg.fetch == {"timeout": 30, "total_deadline": 300.5, "retries": 5}
+    assert parse_registry(GOOD, "c.yaml").fetch == {}
+
+
+def test_fetch_settings_errors_name_file_line_and_field():
+    bad = FETCH.replace("30\n", "-1\n  deadline: soon\n  colour: red\n").replace("retries: 5", "retries: 2.5")
+    with pytest.raises(RegistryError) as e:
+        parse_registry(GOOD.replace("allowed_hosts: [www.c.gov.cn]\n", bad), "bad.yaml")
+    assert e.value.format_lines() == [
+        "bad.yaml:5: fetch.timeout: -1 is out of range (must be > 0 and <= 600)",
+        "bad.yaml:6: fetch.deadline: expected a number of seconds, got 'soon'",
+        f"bad.yaml:7: fetch.colour: unknown field (expected one of {sorted(SETTINGS)})",
+        "bad.yaml:9: fetch.retries: expected an integer, got 2.5",
+    ]
+    not_a_mapping = GOOD.replace(
+        "allowed_hosts: [www.c.gov.cn]\n", "allowed_hosts: [www.c.gov.cn]\nfetch: 5\n"
+    )
+    with pytest.raises(RegistryError, match=r"bad\.yaml:4: fetch: expected a mapping, got int"):
+        parse_registry(not_a_mapping, "bad.yaml")

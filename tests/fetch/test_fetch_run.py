@@ -389,3 +389,18 @@ def test_every_organ_has_exactly_one_outcome(city):
     outcomes, expect, *_ = city
     assert set(outcomes) == set(expect)
     assert all(o.to_dict()["year"] == Y for o in outcomes.values())
+
+
+def test_oversize_body_is_a_fetch_failure_naming_the_limit_not_a_document(city):
+    o = city[0]["endless"]
+    assert (o.status, o.sha256) == ("fetch_failed", None)
+    assert f"size limit (max_bytes = {FAST.max_bytes})" in o.reason and "not as a document" in o.reason
+    archive = city[2]
+    (cut,) = [
+        p.stem
+        for p in (archive.root / "records").rglob("*.jsonl")
+        if archive.records(p.stem)[0].get("truncated")
+    ]
+    assert archive.has(cut) and not archive.is_document(cut)
+    with pytest.raises(KeyError, match="not a document"):
+        archive.get(cut)

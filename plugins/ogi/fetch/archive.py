@@ -59,6 +59,9 @@ class ArchiveError(OSError):
         )
         self.what = what
 
+    def __str__(self) -> str:
+        return self.strerror
+
 
 class NotADocument(KeyError):
     """The body is a fragment (an oversize response cut at the size limit), kept as evidence only."""

@@ -1,11 +1,25 @@
-"""``ogi fetch`` (discovery + download outside Airflow) and ``ogi registry check``."""
+"""``ogi fetch`` (discovery + download outside Airflow) and ``ogi registry check``.
+
+``ogi fetch`` exits 0 when something useful happened: at least one organ's report was found and
+archived, or its listing was read and holds no report for the year (``not_published`` is a finding,
+so a year nobody has published yet is not an error); a ``warning:`` line on stderr then counts the
+organs that failed or were blocked. It exits 1 with one ``error:`` line on stderr when nothing
+useful happened (every organ ``fetch_failed`` or ``blocked``, or none is due a report that year) or
+the archive could not be written (disk full: the run stops, nothing half-written is kept), and 2 on
+bad input (registry, year, organ, settings).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import unicodedata
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+
+from ogi.fetch.settings import SETTINGS
 
 
 def _width(s: str) -> int:
@@ -46,12 +60,33 @@ def _registry_check(args: argparse.Namespace) -> int:
     return status
 
 
+def verdict(outcomes: Sequence, year: int) -> tuple[int, str | None]:
+    """The exit status of ``ogi fetch`` and the one line that explains it (None: nothing to say)."""
+    from ogi.fetch.run import FOUND, NOT_PUBLISHED
+
+    if not outcomes:
+        return 1, f"error: nothing fetched for {year}: no organ of the registry is due a report that year"
+    failed: dict[str, Counter] = {}
+    for o in outcomes:
+        if o.status not in (FOUND, NOT_PUBLISHED):
+            failed.setdefault(o.status, Counter())[(o.reason or "?").split(":", 1)[0]] += 1
+    tally = "; ".join(
+        f"{sum(c.values())} {status} ({', '.join(f'{r} x{n}' if n > 1 else r for r, n in c.most_common())})"
+        for status, c in failed.items()
+    )
+    if sum(sum(c.values()) for c in failed.values()) == len(outcomes):
+        return 1, f"error: nothing fetched for {year}: every organ failed or was blocked: {tally}"
+    if failed:
+        return 0, f"warning: {tally}; the other organs' outcomes stand (re-run to retry)"
+    return 0, None
+
+
 def _fetch(args: argparse.Namespace) -> int:
     from ogi import config
-    from ogi.fetch.archive import Archive
-    from ogi.fetch.http import HttpPolicy
+    from ogi.fetch.archive import Archive, ArchiveError
     from ogi.fetch.registry import RegistryError, load_registry
-    from ogi.fetch.run import FETCH_FAILED, fetch_reports
+    from ogi.fetch.run import fetch_reports
+    from ogi.fetch.settings import SettingError, policy_with
 
     try:
         registry = load_registry(args.registry)
@@ -66,18 +101,26 @@ def _fetch(args: argparse.Namespace) -> int:
         if unknown:
             print(f"error: no organ {', '.join(map(repr, unknown))} in {args.registry} (use an id or a name)")
             return 2
+    try:  # the options win over the registry's fetch: settings, which win over the defaults
+        policy = policy_with(policy_with(None, **registry.fetch), **{k: getattr(args, k) for k in SETTINGS})
+    except SettingError as e:
+        print(f"error: --{e.name.replace('_', '-')}: {e.problem}")
+        return 2
     archive = Archive(Path(args.archive) if args.archive else config.archive_dir())
-    policy = HttpPolicy(timeout=args.timeout, retries=args.retries)
-    outcomes = fetch_reports(
-        registry,
-        args.year,
-        organs=args.organ or None,
-        archive=archive,
-        via=args.via,
-        policy=policy,
-        allow_private_hosts=True if args.allow_private_hosts else None,
-        max_workers=args.workers,
-    )
+    try:
+        outcomes = fetch_reports(
+            registry,
+            args.year,
+            organs=args.organ or None,
+            archive=archive,
+            via=args.via,
+            policy=policy,
+            allow_private_hosts=True if args.allow_private_hosts else None,
+            max_workers=args.workers,
+        )
+    except ArchiveError as e:
+        print(f"error: fetch stopped: {e}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps([o.to_dict() for o in outcomes], ensure_ascii=False, indent=2))
     else:
@@ -94,7 +137,10 @@ def _fetch(args: argparse.Namespace) -> int:
             f"\n{len(outcomes)} organs, year {args.year}: " + ", ".join(f"{n} {s}" for s, n in counts.items())
         )
         print(f"archive: {archive.root}")
-    return 1 if any(o.status == FETCH_FAILED for o in outcomes) else 0
+    status, line = verdict(outcomes, args.year)
+    if line:
+        print(line, file=sys.stderr)
+    return status
 
 
 def register(sub) -> None:
@@ -113,8 +159,14 @@ def register(sub) -> None:
     p.add_argument(
         "--allow-private-hosts", action="store_true", help="allow loopback/private targets (local portals)"
     )
-    p.add_argument("--timeout", type=float, default=20.0, help="seconds per network operation (default 20)")
-    p.add_argument("--retries", type=int, default=3, help="retries on timeouts, 5xx and 429 (default 3)")
+    for name, setting in SETTINGS.items():  # default None: the registry's fetch: setting, else built in
+        p.add_argument(
+            f"--{name.replace('_', '-')}",
+            dest=name,
+            type=setting.kind,
+            metavar="S" if setting.kind is float else "N",
+            help=f"{setting.help}; a registry's fetch.{name} replaces the default",
+        )
     p.add_argument("--workers", type=int, default=8, help="organs fetched in parallel (default 8)")
     p.add_argument("--json", action="store_true", help="print the outcomes as JSON")
     p.set_defaults(func=_fetch)

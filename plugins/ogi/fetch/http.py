@@ -327,7 +327,7 @@ class _Budget:
             return FetchError(last.reason, msg, last.url, status=last.status)
         return FetchError(
             "timeout",
-            f"{url}: no complete response within the total deadline of {self.seconds:g} s ({tries})",
+            f"{url}: no complete response within the {self.seconds:g} s total deadline ({tries})",
             url,
         )
 

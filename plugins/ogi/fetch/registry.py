@@ -3,6 +3,10 @@
 Loaded with PyYAML's node marks so that every error names the file, the line and the field,
 e.g. ``include/registry/pingtan.yaml:14: organs[0].type: 'agency' is not one of ...``. All
 problems of a file are collected and reported together (ops fix a file in one pass).
+
+An optional top-level ``fetch:`` mapping sets the city's network defaults (``ogi.fetch.settings``:
+``timeout``, ``deadline``, ``total_deadline`` in seconds, ``retries``, ``max_bytes``), e.g.
+``fetch: {total_deadline: 300, retries: 5}`` for a slow portal; ``ogi fetch`` options win over it.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from ogi.fetch.settings import SETTINGS
 from ogi.templates import ORGAN_TYPES
 
 FORMAT_VERSIONS = (1,)
@@ -95,6 +100,7 @@ class Registry:
     allow_private_hosts: bool = False
     path: Path | None = None
     version: int = 1
+    fetch: dict[str, float] = field(default_factory=dict)  # network defaults (``ogi.fetch.settings``)
 
     def organ(self, key: str) -> Organ:
         """Look an organ up by id, current name or former name."""
@@ -266,7 +272,7 @@ class _Checker:
         return value
 
 
-_TOP = {"registry", "city", "allowed_hosts", "allow_private_hosts", "regions", "organs"}
+_TOP = {"registry", "city", "allowed_hosts", "allow_private_hosts", "fetch", "regions", "organs"}
 _REGION = {"id", "name", "level", "parent"}
 _ORGAN = {
     "id",
@@ -295,6 +301,21 @@ def _region(c: _Checker, m: _Map, fld: str) -> Region | None:
     if rid and name and level:
         return Region(rid, name, level, parent)
     return None
+
+
+def _fetch_settings(c: _Checker, doc: _Map) -> dict[str, float]:
+    m = c.mapping(doc.get("fetch"), c.line_of(doc, "fetch"), "fetch")
+    if m is None:
+        return {}
+    c.keys(m, "fetch", set(SETTINGS), set())
+    out = {}
+    for key, value in m.items():
+        if key in SETTINGS:
+            if (msg := SETTINGS[key].problem(value)) is not None:
+                c.err(c.line_of(m, key), f"fetch.{key}", msg)
+            else:
+                out[key] = value
+    return out
 
 
 def _organ(c: _Checker, m: _Map, fld: str, city_hosts: tuple[str, ...]) -> Organ | None:
@@ -374,6 +395,7 @@ def parse_registry(text: str, path: Path | str = "<registry>") -> Registry:
         city_id, city_name = c.ident(city, "id", "city.id"), c.text(city, "name", "city.name")
     hosts = tuple(h for v, ln, f in c.seq(doc, "allowed_hosts", "allowed_hosts") if (h := c.host(v, ln, f)))
     private = c.boolean(doc, "allow_private_hosts", "allow_private_hosts")
+    fetch = _fetch_settings(c, doc)
 
     regions: list[Region] = []
     region_lines: dict[str, tuple[int | None, str]] = {}
@@ -422,6 +444,7 @@ def parse_registry(text: str, path: Path | str = "<registry>") -> Registry:
         allow_private_hosts=private,
         path=Path(path),
         version=int(version),
+        fetch=fetch,
     )
 
 

@@ -18,6 +18,7 @@ from ogi.fetch import discover
 from ogi.fetch.archive import ArchiveStore
 from ogi.fetch.http import BlockedError, FetchError, HttpClient, HttpPolicy
 from ogi.fetch.registry import Organ, Registry
+from ogi.fetch.settings import policy_with
 
 FOUND, NOT_PUBLISHED, FETCH_FAILED, BLOCKED = "found", "not_published", "fetch_failed", "blocked"
 STATUSES = (FOUND, NOT_PUBLISHED, FETCH_FAILED, BLOCKED)
@@ -125,11 +126,14 @@ def fetch_reports(
     max_pages: int = 20,
     conditional: bool = True,
 ) -> list[FetchOutcome]:
-    """One outcome per organ (registry order). ``allow_private_hosts`` overrides the registry's
-    setting (tests and demos serving a local portal through ``via``); ``conditional=False`` downloads
-    everything again instead of asking "changed since?" (a forced re-fetch)."""
+    """One outcome per organ (registry order). ``policy`` defaults to the registry's ``fetch:``
+    settings over ``HttpPolicy()``; ``allow_private_hosts`` overrides the registry's setting (tests
+    and demos serving a local portal through ``via``); ``conditional=False`` downloads everything
+    again instead of asking "changed since?" (a forced re-fetch). An archive that cannot be written
+    raises ``ArchiveError`` (the run stops; nothing half-written is left)."""
     chosen = select_organs(registry, year, organs)
     private = registry.allow_private_hosts if allow_private_hosts is None else allow_private_hosts
+    policy = policy or policy_with(None, **registry.fetch)
     with HttpClient(
         policy, via=via, allow_private_hosts=private, archive=archive, conditional=conditional
     ) as client:

@@ -65,7 +65,7 @@ class Setting:
         low_ok = value > self.low if self.kind is float else value >= self.low
         if not (low_ok and value <= self.high):
             low = f"> {self.low:g}" if self.kind is float else f">= {self.low:g}"
-            return f"{value!r} is out of range (must be {low} and <= {self.high:g})"
+            return f"{value:g} is out of range (must be {low} and <= {self.high:g})"
         return None
 
 
