@@ -275,50 +275,91 @@ class _TaggedCell:
 
 def _tagged_tables(pdf) -> list[list[list[_TaggedCell]]]:
     """Tables of the PDF's structure tree as rows of cells (each cell: where its text sits), or []
-    when the PDF is untagged, its tree is unreadable or holds no table."""
-    from pdfplumber.structure import PDFStructTree
+    when the PDF is untagged, its tree is unreadable or holds no table.
+
+    The tree is walked here rather than with pdfplumber's ``PDFStructTree``, which files every
+    marked-content reference under its element's page: a cell split over a page break keeps its
+    second part's own page (``/Pg`` of the reference) only this way."""
+    from pdfminer.pdftypes import resolve1
+    from pdfminer.psparser import PSLiteral
 
     try:
-        tree = PDFStructTree(pdf)
-    except Exception:  # noqa: BLE001  (no tree, or one pdfplumber cannot read: fall back to geometry)
+        root = resolve1(pdf.doc.catalog.get("StructTreeRoot"))
+        pages = {p.page_obj.pageid: p.page_number for p in pdf.pages}
+    except Exception:  # noqa: BLE001  (a broken catalog: fall back to geometry)
         return []
+    if not isinstance(root, dict):
+        return []
+    role_map = resolve1(root.get("RoleMap")) or {}
 
-    def parts(el, acc: list[_Mcid]) -> list[_Mcid]:
-        acc += [(el.page_number, m) for m in el.mcids or () if el.page_number is not None]
-        for c in el.children:
-            parts(c, acc)
+    def name(el: dict) -> str:
+        s = resolve1(el.get("S"))
+        n = s.name if isinstance(s, PSLiteral) else str(s)
+        mapped = resolve1(role_map.get(n)) if isinstance(role_map, dict) else None
+        return mapped.name if isinstance(mapped, PSLiteral) else n
+
+    def page_of(obj: dict, default: int | None) -> int | None:
+        pg = obj.get("Pg")
+        return pages.get(getattr(pg, "objid", None), default)
+
+    def kids(el: dict) -> list:
+        k = resolve1(el.get("K"))
+        return [resolve1(x) for x in (k if isinstance(k, list) else [k])] if k is not None else []
+
+    def parts(el: dict, page: int | None, acc: list[_Mcid], depth: int = 0) -> list[_Mcid]:
+        page = page_of(el, page)
+        for k in kids(el):
+            if isinstance(k, int) and page is not None:
+                acc.append((page, k))
+            elif isinstance(k, dict) and "MCID" in k:
+                p = page_of(k, page)
+                if p is not None and isinstance(resolve1(k["MCID"]), int):
+                    acc.append((p, resolve1(k["MCID"])))
+            elif isinstance(k, dict) and "S" in k and depth < 50:
+                parts(k, page, acc, depth + 1)
         return acc
 
-    def rows(el, acc: list) -> list:
-        for c in el.children:
-            if c.type == "TR":
-                acc.append(c)
-            elif c.type in ("THead", "TBody", "TFoot"):
-                rows(c, acc)
-        return acc
+    def span(el: dict, key: str) -> int:
+        attrs = resolve1(el.get("A"))
+        for a in attrs if isinstance(attrs, list) else [attrs]:
+            a = resolve1(a)
+            if isinstance(a, dict) and isinstance(resolve1(a.get(key)), int):
+                v = resolve1(a[key])
+                return v if 1 <= v <= 1000 else 1
+        return 1
 
-    def span(el, name: str) -> int:
-        v = (el.attributes or {}).get(name, 1)
-        return v if isinstance(v, int) and 1 <= v <= 1000 else 1
+    def rows(el: dict, depth: int = 0) -> list[dict]:
+        out = []
+        for k in kids(el):
+            if isinstance(k, dict) and "S" in k:
+                if name(k) == "TR":
+                    out.append(k)
+                elif name(k) in ("THead", "TBody", "TFoot") and depth < 5:
+                    out += rows(k, depth + 1)
+        return out
 
-    out: list[list[list[_TaggedCell]]] = []
-    stack = list(tree)
-    while stack:
-        el = stack.pop(0)
-        if el.type != "Table":
-            stack[:0] = el.children
-            continue
-        table = [
-            [
-                _TaggedCell(parts(c, []), span(c, "RowSpan"), span(c, "ColSpan"))
-                for c in tr.children
-                if c.type in ("TD", "TH")
+    tables: list[list[list[_TaggedCell]]] = []
+    stack: list[tuple[dict, int | None, int]] = [(root, None, 0)]
+    seen = 0
+    while stack and seen < 200_000:
+        el, page, depth = stack.pop()
+        seen += 1
+        page = page_of(el, page)
+        if "S" in el and name(el) == "Table":
+            table = [
+                [
+                    _TaggedCell(parts(c, page_of(tr, page), []), span(c, "RowSpan"), span(c, "ColSpan"))
+                    for c in kids(tr)
+                    if isinstance(c, dict) and "S" in c and name(c) in ("TD", "TH")
+                ]
+                for tr in rows(el)
             ]
-            for tr in rows(el, [])
-        ]
-        if sum(len(r) for r in table) >= 2:
-            out.append([r for r in table if r])
-    return out
+            if sum(len(r) for r in table) >= 2:
+                tables.append([r for r in table if r])
+            continue
+        if depth < 100:
+            stack += [(k, page, depth + 1) for k in reversed(kids(el)) if isinstance(k, dict) and ("S" in k or "K" in k)]
+    return tables
 
 
 def _tagged_blocks(

@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ogi.model import READ_BLANK, READ_TEXT
 from ogi.parse import labels as L
 from ogi.parse.grid import Cell
 from ogi.parse.normalise import normalise_text
@@ -46,7 +45,8 @@ class Segment:
 
     @property
     def numeric(self) -> bool:
-        return L.read_number(self.text).read_as not in (READ_TEXT, READ_BLANK)
+        """Prints a value (a dash or slash is not one: it may be part of a header like 本年增/减)."""
+        return L.read_number(self.text).value is not None
 
     @property
     def mid(self) -> float:
@@ -334,7 +334,7 @@ def _table(region: list[Row], page: int) -> list[list[Cell]]:
             value_left = min((s.x0 for r in pre for s in r.segs[1:]), default=None)
         k = max(
             (j for j, r in enumerate(pre) if value_left is not None and r.segs[-1].x1 > value_left + _TOL),
-            default=len(pre) - 1,
+            default=len(pre) - 1 if value_left is None else -1,
         )
         header, data = pre[: k + 1], pre[k + 1 :] + data
         label_right = _label_right([r for r in data if r.numeric])
