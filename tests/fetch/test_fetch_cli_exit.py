@@ -121,6 +121,7 @@ def test_registry_fetch_settings_apply_and_options_win(portal_root, tmp_path, ca
         (["--retries", "11"], "error: --retries: 11 is out of range (must be >= 0 and <= 10)"),
         (["--total-deadline", "-5"], "error: --total-deadline: -5 is out of range"),
     ],
+    ids=["deadline", "retries", "total-deadline"],
 )
 def test_bad_settings_are_clear_errors(tmp_path, capsys, option, words):
     args = ["fetch", "--registry", registry_file(tmp_path), "--year", str(Y), *option]
