@@ -47,20 +47,21 @@ def _check_sha(sha: str) -> str:
 
 
 class ArchiveError(OSError):
-    """The archive could not be written; nothing half-written was left behind."""
+    """The archive could not be written; nothing half-written was left behind. ``errno`` is the
+    cause's (ENOSPC for a full disk); the message names what, where and why."""
 
-    def __init__(self, archive: object, what: str, cause: OSError):
+    @classmethod
+    def of(cls, archive: object, what: str, cause: OSError) -> ArchiveError:
         code = errno.errorcode.get(cause.errno or 0, "")
         why = cause.strerror or str(cause)
-        super().__init__(
+        return cls(
             cause.errno,
             f"cannot write {what} to the archive {archive}: {why}{f' ({code})' if code else ''}; "
             "nothing half-written was kept",
         )
-        self.what = what
 
     def __str__(self) -> str:
-        return self.strerror
+        return self.strerror or super().__str__()
 
 
 class NotADocument(KeyError):
@@ -148,7 +149,7 @@ class ArchiveStore(ABC):
         except ArchiveError:
             raise
         except OSError as e:
-            raise ArchiveError(self, what, e) from e
+            raise ArchiveError.of(self, what, e) from e
 
     # -- primitives an implementation provides
     @abstractmethod
