@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench services lint clean
+.PHONY: install demo test bench services system-packages lint clean
 
 # A virtualenv with the pinned stack; bytecode compiled at install time (GX imports 3x faster).
 $(STAMP): pyproject.toml requirements.lock
@@ -21,12 +21,16 @@ install: $(STAMP)
 services:
 	@bash scripts/services.sh
 
+# Debian packages for the PDF producer matrix (Chromium, LibreOffice Writer, Noto CJK); only what is missing.
+system-packages:
+	@bash scripts/system-packages.sh
+
 # Main job, end to end on the embedded default: SQLite for Airflow and the warehouse, demo portal.
 demo: install
 	$(VENV)/bin/ogi demo
 
 # The test suite (what CI runs).
-test: install services
+test: install system-packages services
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Benchmarks: figures for docs/benchmarks.md; not part of CI.

@@ -164,6 +164,17 @@ class ParsedReport:
     tables_present: dict[int, bool] = field(default_factory=dict)  # 2/3/4 -> printed?
     extras: dict[str, Any] = field(default_factory=dict)  # e.g. fee_notices_count from section 六
     status: str = "parsed"  # parsed | partial (warnings name what is missing)
+    #: the parse-completeness guard: every number printed in the report tables is read into exactly
+    #: one cell or ignored by a named rule; ``unaccounted``/``double`` list the printed positions
+    #: that are not (then status is partial). Empty for reports parsed before the guard existed.
+    completeness: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool | None:
+        """True when every printed table number is accounted for; None when not measured."""
+        if not self.completeness:
+            return None
+        return not self.completeness.get("unaccounted") and not self.completeness.get("double")
 
     def to_dict(self) -> dict[str, Any]:
         """Canonical JSON plus a ``_meta`` block (for archives and debugging, not the schema)."""
@@ -177,6 +188,7 @@ class ParsedReport:
                 "warnings": self.warnings,
                 "tables_present": {str(k): v for k, v in self.tables_present.items()},
                 "extras": self.extras,
+                "completeness": self.completeness,
                 "provenance": {str(k): v.to_dict() for k, v in self.provenance.items()},
             },
         }

@@ -314,6 +314,7 @@ def read_parsed(path: Path | str):
         tables_present={int(k): v for k, v in meta.get("tables_present", {}).items()},
         extras=dict(meta.get("extras", {})),
         status=meta.get("status", PARSED),
+        completeness=dict(meta.get("completeness", {})),
     )
 
 

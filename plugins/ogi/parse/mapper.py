@@ -136,6 +136,9 @@ class _TableReader:
         self.t4: list[_Val] = []
         self.prov: dict[T.CellRef, CellSource] = {}
         self.warnings: list[str] = []
+        # completeness guard: every number printed in a report table, and those a named rule ignores
+        self.printed: dict[tuple[int, int, int], tuple[str, _Val]] = {}
+        self.ignored: dict[tuple[int, int, int], str] = {}
 
     # -- provenance and values
 
@@ -177,6 +180,42 @@ class _TableReader:
         labels, values = _split(row)
         if not labels and not values:
             return
+        self._feed(ti, ri, labels, values)
+        if self.ctx in ("t2", "t3", "t4"):  # numbers printed in a report table, for the guard
+            label = _display_label(labels[-1][1].text) if labels else ""
+            for ci, c, r in values:
+                if r.value is not None:
+                    self.printed[(ti, ri, ci)] = (label, _Val(ti, ri, ci, c, r))
+
+    def _ignore(self, vals: list[_Val], rule: str) -> None:
+        for v in vals:
+            self.ignored[(v.ti, v.ri, v.ci)] = rule
+
+    def completeness(self) -> dict[str, Any]:
+        """Printed numbers vs mapped cells: each printed number must be read into exactly one cell
+        or be ignored by a named rule (subtotal rows/columns the template does not have)."""
+        used: dict[tuple[int, int, int], list[str]] = {}
+        for ref, src in self.prov.items():
+            if src.table_index is not None:
+                used.setdefault((src.table_index, src.row, src.col), []).append(str(ref))
+
+        def where(pos: tuple[int, int, int]) -> str:
+            label, v = self.printed[pos]
+            page = f", page {v.cell.page}" if v.cell.page else ""
+            row = f" {label!r}" if label else ""
+            return f"{v.cell.text.strip()!r} (table {pos[0] + 1}, row {pos[1] + 1}{row}, cell {pos[2] + 1}{page})"
+
+        unaccounted = [p for p in self.printed if p not in used and p not in self.ignored]
+        double = [p for p, refs in used.items() if len(refs) > 1]
+        return {
+            "printed": len(self.printed),
+            "mapped": sum(1 for p in self.printed if p in used),
+            "ignored": {where(p): rule for p, rule in self.ignored.items() if p in self.printed},
+            "unaccounted": [where(p) for p in unaccounted],
+            "double": [f"{where(p)} read as {', '.join(used[p])}" for p in double if p in self.printed],
+        }
+
+    def _feed(self, ti: int, ri: int, labels: list, values: list) -> None:
         norms = [L.norm(c.text) for _, c in labels]
         cores = [L.core(c.text) for _, c in labels]
         for n in norms:
@@ -313,6 +352,7 @@ class _TableReader:
             self.warnings.append(
                 f"table 三: subtotal row {_display_label(last)!r} is not in the template; ignored"
             )
+            self._ignore(vals, "subtotal row not in the template")
             return
         while not labels and len(vals) > len(T.T3_COL_KEYS) and vals[0].reading.read_as == READ_BLANK:
             vals = vals[1:]  # the blank label cell of a row whose label was lost
@@ -365,6 +405,7 @@ class _TableReader:
                     continue
                 return None
             if col == "_subtotal":
+                self._ignore([v], "subtotal column not in the template")
                 continue
             if out[col] is not None and out[col].reading.read_as != READ_BLANK:
                 return None  # two values under one header: let the printed order decide
@@ -384,6 +425,7 @@ class _TableReader:
         if len(vals) > width:
             sub = self._subtotal_index(vals, has_subtotal_col)
             if len(vals) == width + 1 and sub is not None:
+                self._ignore([vals[sub]], "subtotal column not in the template")
                 vals = vals[:sub] + vals[sub + 1 :]
             else:
                 self.warnings.append(f"table 三: row {key} prints {n} value cells; the first 7 are read")
@@ -443,7 +485,9 @@ class _TableReader:
         if "other_processing" in self.t3 and any(k in self.t3 for k in _OTHER_SUBROWS):
             del self.t3["other_processing"]
             for ck in T.T3_COL_KEYS:
-                self.prov.pop(T.CellRef(3, "other_processing", ck), None)
+                src = self.prov.pop(T.CellRef(3, "other_processing", ck), None)
+                if src is not None and src.table_index is not None:
+                    self.ignored[(src.table_index, src.row, src.col)] = "subtotal row above its sub-rows"
             self.warnings.append(
                 "table 三: （六）其他处理 carries values above its sub-rows (a subtotal); ignored"
             )
@@ -846,7 +890,16 @@ def map_document(doc: Document, *, url: str | None = None) -> ParsedReport:
         title=title,
         published_on=_published_on(doc, lines),
     )
-    partial = not reader.t2 or not table4 or not table3 or bool(missing) or 0 < len(reader.t4) < 15
+    completeness = reader.completeness()
+    lost = completeness["unaccounted"] + completeness["double"]
+    if lost:
+        warnings.append(
+            f"parse completeness: {len(lost)} of {completeness['printed']} printed table numbers are not read "
+            "into exactly one cell: " + "; ".join(lost[:12]) + (" …" if len(lost) > 12 else "")
+        )
+    partial = (
+        not reader.t2 or not table4 or not table3 or bool(missing) or 0 < len(reader.t4) < 15 or bool(lost)
+    )
     return ParsedReport(
         report=report,
         source_format=doc.format,
@@ -858,4 +911,5 @@ def map_document(doc: Document, *, url: str | None = None) -> ParsedReport:
         tables_present={2: bool(reader.t2), 3: bool(table3), 4: bool(table4)},
         extras=_fees(sections.get("other_matters", "")),
         status="partial" if partial else "parsed",
+        completeness=completeness,
     )

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ogi import templates as T
 from ogi.parse import labels as L
 from ogi.parse.grid import Cell
 from ogi.parse.normalise import normalise_text
@@ -32,6 +33,30 @@ _ENUMERATED = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,2}[)）.
 _CAPTION = re.compile(r"第[二三四五六七八九十]+条")
 _SECTION_HEADING = re.compile(r"^[一二三四五六七八九十]{1,2}\s*[、.．]\s*\S")
 _TOL = 3.0
+
+
+def _template_cores() -> frozenset[str]:
+    """Normalised printed labels of the report tables: a region of the page is a report table only
+    if it prints one of them (portal chrome, title blocks and signature lines never do)."""
+    texts = [T.T2_HEADER_FIRST_CELL, *T.T3_HEADER_LABELS, *T.T3_GROUP_LABELS.values()]
+    texts += [x for r in T.T3_ROWS for x in (r.label, *r.aliases)]
+    texts += [c.label for c in T.T3_COLUMNS] + [g.label for g in T.T4_GROUPS] + [o for _, o in T.T4_OUTCOMES]
+    for subs in T.T2_SUBTABLES.values():
+        for st in subs:
+            texts += [x for r in st.rows for x in (r.label, *r.aliases)]
+    return frozenset(c for c in (L.core(t) for t in texts) if len(c) >= 2)
+
+
+_TEMPLATE_CORES = _template_cores()
+
+
+def _prints_template_label(region: list[Row]) -> bool:
+    for r in region:
+        for s in r.segs:
+            c = L.core(s.text)
+            if _CAPTION.search(s.text) or (len(c) >= 2 and any(c == t or t in c for t in _TEMPLATE_CORES)):
+                return True
+    return False
 
 
 @dataclass
@@ -147,7 +172,7 @@ def _regions(lines: list[Row], text_x0: float, text_x1: float) -> list[list[Row]
             end = multi[j]
             j += 1
         region = lines[start : end + 1]
-        label_x0 = {round(s.x0) for r in region for s in r.segs[:1]}
+        label_x0 = {round(s.x0) for r in region for s in r.segs if not s.numeric}
         x_lo = min(s.x0 for r in region for s in r.segs) - _TOL
         pitch = max(r.size for r in region) * 4
 
@@ -170,7 +195,11 @@ def _regions(lines: list[Row], text_x0: float, text_x1: float) -> list[list[Row]
         while k < len(lines) and fits(lines[k], lines[k - 1]):
             region.append(lines[k])
             k += 1
-        if sum(1 for r in region if tabular(r)) >= 2 and any(r.numeric for r in region):
+        if (
+            sum(1 for r in region if tabular(r)) >= 2
+            and any(r.numeric for r in region)
+            and _prints_template_label(region)
+        ):
             out.append(region)
         i = j
     return out

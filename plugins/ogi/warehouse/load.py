@@ -437,6 +437,12 @@ def _report_row(item: LoadItem, organ_type: str | None, run_id: str, now: dt.dat
         "t2_present": p.tables_present.get(2, rep.table2 is not None) if p else None,
         "t3_present": p.tables_present.get(3, bool(rep.table3)) if p else None,
         "t4_present": p.tables_present.get(4, bool(rep.table4)) if p else None,
+        "parse_complete": p.complete if p else None,
+        "parse_unaccounted": (
+            len(p.completeness.get("unaccounted", [])) + len(p.completeness.get("double", []))
+            if p and p.completeness
+            else None
+        ),
         "fee_notices_count": _num_or_none(extras.get("fee_notices_count")),
         "fee_notices_amount_yuan": _num_or_none(extras.get("fee_notices_amount_yuan")),
         "fee_collected_yuan": _num_or_none(extras.get("fee_collected_yuan")),

@@ -174,6 +174,9 @@ class Report(Base):
     t2_present: Mapped[bool | None] = mapped_column(Boolean)
     t3_present: Mapped[bool | None] = mapped_column(Boolean)
     t4_present: Mapped[bool | None] = mapped_column(Boolean)
+    #: every printed table number read into exactly one cell (ParsedReport.complete); NULL: not measured
+    parse_complete: Mapped[bool | None] = mapped_column(Boolean)
+    parse_unaccounted: Mapped[int | None] = mapped_column(Integer)
     fee_notices_count: Mapped[float | None] = mapped_column(Float)
     fee_notices_amount_yuan: Mapped[float | None] = mapped_column(Float)
     fee_collected_yuan: Mapped[float | None] = mapped_column(Float)
