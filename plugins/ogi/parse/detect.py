@@ -4,14 +4,15 @@ The file name is only a hint (portals serve PDFs as ``.htm`` and HTML as ``.pdf`
 content decides. Chinese portals still serve GBK/GB2312 pages, sometimes without any charset
 declaration, so text decoding tries the declared charset, then UTF-8, then GB18030 (the
 superset of GBK and GB2312).
+
+Sniffing also applies the cheap per-document limits (``ogi.parse.limits``): the document's size,
+and a DOCX's zip directory (member count, uncompressed sizes, ratios) before anything is inflated.
 """
 
 from __future__ import annotations
 
 import codecs
-import io
 import re
-import zipfile
 
 from ogi import templates as T
 from ogi.model import ParseError
@@ -30,16 +31,23 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_\-]+)""", re.IGNORECASE)
 
 
-def sniff_format(data: bytes, filename: str | None = None) -> str:
-    """One of html, pdf, docx, doc, wps, rtf, text; raises ParseError for empty/unsupported input."""
+def sniff_format(data: bytes, filename: str | None = None, *, limits=None) -> str:
+    """One of html, pdf, docx, doc, wps, rtf, text; raises ParseError for empty/unsupported input
+    and for a document over a size limit (``ogi.parse.limits``)."""
+    from ogi.parse import limits as L
+
+    lim = limits or L.current()
+    L.check_size(data, lim)
     if not data or not data.strip():
         raise ParseError("empty", "The file is empty.")
     head = data[:2048]
     if b"%PDF-" in head[:1024]:
         return PDF
     if head.startswith(b"PK\x03\x04"):
+        import zipfile
+
         try:
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+            names = L.check_zip(data, lim).namelist()
         except zipfile.BadZipFile as e:
             raise ParseError("corrupt", f"The file looks like a ZIP/DOCX archive but cannot be opened ({e}).")
         if "word/document.xml" in names:

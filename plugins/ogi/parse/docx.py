@@ -6,6 +6,11 @@ from the WordprocessingML itself: ``gridSpan`` gives colspan, a ``vMerge="restar
 rowspan is the number of rows whose cell at the same grid column continues it, and continued
 cells are dropped (they are covered positions, not printed cells). Tables print into the text
 as ``a | b | c`` lines, as the HTML reader does.
+
+Limits (``ogi.parse.limits``): the zip directory is checked before python-docx inflates anything
+(member count, total uncompressed size, ratio of each large member: a 3 MB file whose
+``document.xml`` inflates to 1 GB is refused from its directory), and the table cells are counted
+before they are read. Converted legacy files come through here too, so they are checked as well.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from functools import cache
 from typing import Any
 
 from ogi.model import ParseError
+from ogi.parse import limits as L
 from ogi.parse.grid import Cell, Document, Table
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -119,8 +125,15 @@ def _blocks(parent):
 
 def read_docx(data: bytes) -> Document:
     """The ``Document`` of a DOCX file; ``ParseError("corrupt")`` when it is not a readable DOCX."""
+    import zipfile
+
     import docx
 
+    lim = L.current()
+    try:
+        L.check_zip(data, lim)
+    except zipfile.BadZipFile as e:
+        raise ParseError("corrupt", f"The file is not a readable DOCX document (BadZipFile: {e}).") from None
     try:
         d = docx.Document(io.BytesIO(data))
         body = d.element.body
@@ -128,6 +141,9 @@ def read_docx(data: bytes) -> Document:
         raise ParseError(
             "corrupt", f"The file is not a readable DOCX document ({type(e).__name__}: {e})."
         ) from None
+    cells = sum(1 for _ in body.iter(_W + "tc"))
+    if cells > lim.max_cells:
+        raise L.exceeded("max_cells", f"The DOCX document has {cells:,} table cells", lim)
     lines: list[str] = []
     tables: list[Table] = []
     for el in _blocks(body):

@@ -5,6 +5,12 @@ the smallest element around the report's tables (or its "总体情况" heading) 
 the section-一 text; only its text and tables are handed on. Tables keep their printed cells
 (spans recorded, covered positions not repeated); ``<br>`` inside a cell becomes a line break,
 ``&nbsp;`` a blank. Layout tables that contain other tables are treated as plain blocks.
+
+Limits (``ogi.parse.limits``): the page's size, its table cells, and its element nesting. The
+parser runs with ``huge_tree`` so that a report wrapped in hundreds of ``<div>``s is read whole
+(libxml2 otherwise stops at depth 256 and silently drops the rest); a page nested deeper than
+``OGI_PARSE_MAX_DEPTH`` (or libxml2's own 2048) is refused with the limit named, never cut. Trees
+are walked without recursion, so depth never reaches Python's recursion limit.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import re
 
 from lxml import etree
 
+from ogi.parse import limits as L
 from ogi.parse.detect import decode_html
 from ogi.parse.grid import Cell, Document, Table
 
@@ -27,7 +34,6 @@ _SKIP = frozenset(
     ["script", "style", "noscript", "template", "iframe", "object", "select", "option", "button", "textarea"]
 )
 _SPACES = re.compile(r"[ \t\r\f\v\xa0\u3000]+")
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
 _REPORT_TABLE = re.compile("本年新收|申请人情况|予以公开|信息内容|行政复议")
 _ANCHOR_TEXT = ("总体情况", "政府信息公开")
 
@@ -68,33 +74,38 @@ class _Text:
         self.tables = tables  # leaf table element -> Table
 
     def walk(self, el) -> None:
-        tag = el.tag if isinstance(el.tag, str) else None
+        """Append ``el``'s text, its descendants' and its tail (an explicit stack: no recursion)."""
         out = self.out
-        if tag is None or tag in _SKIP:  # comments, processing instructions, scripts
-            if el.tail:
-                out.append(el.tail)
-            return
-        if tag == "table" and el in self.tables:
-            out.append("\n")
-            for row in self.tables[el].rows:
-                line = " | ".join(c.text.replace("\n", " ") for c in row)
-                out.append(line + (" |\n" if len(row) == 1 else "\n"))  # a table line always shows a pipe
-            if el.tail:
-                out.append(el.tail)
-            return
-        if tag in ("td", "th"):
-            out.append(" ")
-        block = tag in _BLOCK
-        if block:
-            out.append("\n")
-        if el.text:
-            out.append(el.text)
-        for child in el:
-            self.walk(child)
-        if block:
-            out.append("\n")
-        if el.tail:
-            out.append(el.tail)
+        stack: list[tuple[object, bool]] = [(el, True)]
+        while stack:
+            el, opening = stack.pop()
+            tag = el.tag if isinstance(el.tag, str) else None
+            if not opening:  # all children done: close the element
+                if tag in _BLOCK:
+                    out.append("\n")
+                if el.tail:
+                    out.append(el.tail)
+                continue
+            if tag is None or tag in _SKIP:  # comments, processing instructions, scripts
+                if el.tail:
+                    out.append(el.tail)
+                continue
+            if tag == "table" and el in self.tables:
+                out.append("\n")
+                for row in self.tables[el].rows:
+                    line = " | ".join(c.text.replace("\n", " ") for c in row)
+                    out.append(line + (" |\n" if len(row) == 1 else "\n"))  # a table line always shows a pipe
+                if el.tail:
+                    out.append(el.tail)
+                continue
+            if tag in ("td", "th"):
+                out.append(" ")
+            if tag in _BLOCK:
+                out.append("\n")
+            if el.text:
+                out.append(el.text)
+            stack.append((el, False))
+            stack.extend((child, True) for child in reversed(el))
 
     def lines(self) -> list[str]:
         """Lines with runs of spaces collapsed; a leading space is kept (it marks a blank first cell
@@ -176,16 +187,50 @@ def _meta(root) -> dict:
     return meta
 
 
+def _depth(root) -> int:
+    """The element nesting depth of a tree (iterative)."""
+    deepest, depth = 0, 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _check_tree(root, parser, lim: L.Limits) -> None:
+    """Refuse a page libxml2 cut at its depth limit, or nested / celled beyond our limits; a parse
+    that ran out of memory is a MemoryError (a bounded parse names its memory limit), not a page
+    without a report."""
+    if any(e.type_name == "ERR_NO_MEMORY" for e in parser.error_log):
+        raise MemoryError("libxml2 ran out of memory parsing the HTML page")
+    if any("Excessive depth" in e.message for e in parser.error_log):
+        cap = min(lim.max_depth, L.LIBXML2_MAX_DEPTH)
+        raise L.exceeded("max_depth", f"The HTML page nests elements deeper than {cap:,}", lim, value=cap)
+    if root is None:
+        return
+    if lim.max_depth < L.LIBXML2_MAX_DEPTH:
+        depth = _depth(root)
+        if depth > lim.max_depth:
+            raise L.exceeded("max_depth", f"The HTML page nests elements {depth:,} deep", lim)
+    cells = int(root.xpath("count(//td) + count(//th)"))
+    if cells > lim.max_cells:
+        raise L.exceeded("max_cells", f"The HTML page has {cells:,} table cells", lim)
+
+
 def read_html(data: bytes) -> Document:
-    """Parse an HTML page into a Document with the article's text, tables, meta tags and image count."""
+    """Parse an HTML page into a Document with the article's text, tables, meta tags and image count.
+    Raises ParseError when the page is over a limit (size, nesting depth, table cells)."""
+    lim = L.current()
+    L.check_markup(data, "HTML page", lim)
     text = decode_html(data)
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
     try:
-        root = etree.fromstring(text, _PARSER)
+        root = etree.fromstring(text, parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         root = None
+    _check_tree(root, parser, lim)
     if root is None:
-        root = etree.fromstring("<html><body></body></html>", _PARSER)
+        root = etree.fromstring("<html><body></body></html>", parser)
     for br in root.iter("br"):  # so that cell texts keep their line breaks
         br.tail = "\n" + (br.tail or "")
     all_tables = list(root.iter("table"))

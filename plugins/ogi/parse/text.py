@@ -5,12 +5,17 @@ Reports copied out of web pages collapse each table row to one line: cells joine
 becomes a bare run of 15 numbers, sometimes one per line (REPORT_FORMAT.md §5.7). Every run of
 consecutive table-like lines becomes a ``Table`` of rows; spans are unknown (all 1). Grouped row
 labels that appear only on a group's first sub-row are the mapper's concern.
+
+Limits (``ogi.parse.limits``): the file's size (``OGI_PARSE_MAX_MARKUP_BYTES``) and the number of
+table cells (``OGI_PARSE_MAX_CELLS``, counted while the tables are built). The text is decoded by
+its byte-order mark when it has one (UTF-8/16/32 exports).
 """
 
 from __future__ import annotations
 
 import re
 
+from ogi.parse import limits as L
 from ogi.parse.detect import decode_text
 from ogi.parse.grid import Cell, Document, Table
 from ogi.parse.labels import is_value
@@ -42,15 +47,25 @@ def _is_bare_number(line: str) -> bool:
     return bool(line) and " " not in line.strip() and is_value(line) and line.strip() != "无"
 
 
-def tables_from_lines(lines: list[str]) -> list[Table]:
-    """Tables of a flattened text: each run of consecutive table-like lines is one table."""
+def tables_from_lines(lines: list[str], *, max_cells: int | None = None) -> list[Table]:
+    """Tables of a flattened text: each run of consecutive table-like lines is one table.
+    Raises ParseError when they hold more than ``max_cells`` cells (default: the limits in force)."""
     tables: list[Table] = []
     current: list[list[Cell]] = []
     numbers: list[str] = []  # a run of lines that each hold one number
+    cap = L.current().max_cells if max_cells is None else max_cells
+    count = 0
+
+    def add(row: list[str]) -> None:
+        nonlocal count
+        count += len(row)
+        if count > cap:
+            raise L.exceeded("max_cells", f"The document has more than {cap:,} table cells", value=cap)
+        current.append([Cell(c) for c in row])
 
     def flush_numbers() -> None:
         if len(numbers) >= 2:
-            current.append([Cell(n) for n in numbers])
+            add(numbers)
         numbers.clear()
 
     def flush_table() -> None:
@@ -70,13 +85,14 @@ def tables_from_lines(lines: list[str]) -> list[Table]:
         if cells is None:
             flush_table()
         elif cells:
-            current.append([Cell(c) for c in cells])
+            add(cells)
     flush_table()
     return tables
 
 
 def read_text(data: bytes) -> Document:
     """Split a flattened text report into prose and tables of ' | ' (or whitespace) separated cells."""
+    L.check_markup(data, "text file")
     text = (
         decode_text(data)
         .replace("\r\n", "\n")
