@@ -3,7 +3,8 @@
 The file name is only a hint (portals serve PDFs as ``.htm`` and HTML as ``.pdf``); the
 content decides. Chinese portals still serve GBK/GB2312 pages, sometimes without any charset
 declaration, so text decoding tries the declared charset, then UTF-8, then GB18030 (the
-superset of GBK and GB2312).
+superset of GBK and GB2312). A byte-order mark wins over everything: UTF-8, UTF-16 and UTF-32
+(LE/BE) pages and text files (Windows "Unicode" exports) are sniffed and decoded by their BOM.
 
 Sniffing also applies the cheap per-document limits (``ogi.parse.limits``): the document's size,
 and a DOCX's zip directory (member count, uncompressed sizes, ratios) before anything is inflated.
@@ -29,6 +30,35 @@ _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x0
 _HTML_HINT = re.compile(rb"<(?:!doctype\s+html|html|head|body|table|div|p|meta|title)\b", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_\-]+)""", re.IGNORECASE)
+
+
+#: byte-order marks, longest first (the UTF-32 LE mark begins with the UTF-16 LE one)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def bom_encoding(data: bytes) -> tuple[str, int] | None:
+    """(codec, BOM length) of a byte-order mark at the start of ``data``, else None."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return enc, len(bom)
+    return None
+
+
+def _wide_head(data: bytes) -> bytes | None:
+    """The first characters of a UTF-16/32 document (with a BOM) re-encoded as UTF-8, else None."""
+    found = bom_encoding(data)
+    if found is None or found[0] == "utf-8":
+        return None
+    enc, n = found
+    unit = 4 if "32" in enc else 2
+    head = data[n : n + 16384]
+    return head[: len(head) - len(head) % unit].decode(enc, errors="replace").encode("utf-8")
 
 
 def sniff_format(data: bytes, filename: str | None = None, *, limits=None) -> str:
@@ -59,10 +89,15 @@ def sniff_format(data: bytes, filename: str | None = None, *, limits=None) -> st
         return RTF
     if head.startswith(_IMAGE_MAGIC):
         raise ParseError("needs_ocr", "The file is an image, not a text document; it needs OCR.")
+    wide = _wide_head(data)
+    if wide is not None:  # UTF-16/32 with a BOM: sniff the characters, not the bytes
+        if not wide.strip(b" \t\r\n"):
+            raise ParseError("empty", "The file is empty.")
+        return HTML if wide.lstrip(b" \t\r\n").startswith(b"<") and _HTML_HINT.search(wide[:8192]) else TEXT
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"<") and _HTML_HINT.search(head[:2048].lower() + data[2048:8192].lower()):
         return HTML
-    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if b"\x00" in head:
         raise ParseError("unsupported_format", "The file is binary data in an unknown format.")
     return TEXT
 
@@ -85,14 +120,11 @@ def _gb(encoding: str) -> str:
 
 
 def decode_text(data: bytes, declared: str | None = None) -> str:
-    """Decode document bytes: BOM, then UTF-8, then the declared charset, then GB18030."""
-    for bom, enc in (
-        (codecs.BOM_UTF8, "utf-8"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            return data.decode(enc, errors="replace").lstrip("\ufeff")
+    """Decode document bytes: BOM (UTF-8/16/32), then UTF-8, then the declared charset, then GB18030."""
+    found = bom_encoding(data)
+    if found is not None:
+        enc, n = found
+        return data[n:].decode(enc, errors="replace").lstrip("\ufeff")
     s = _decodes(data, "utf-8")  # valid UTF-8 is almost never GBK text, whatever the page declares
     if s is not None:
         return s

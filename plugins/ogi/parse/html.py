@@ -34,6 +34,8 @@ _SKIP = frozenset(
     ["script", "style", "noscript", "template", "iframe", "object", "select", "option", "button", "textarea"]
 )
 _SPACES = re.compile(r"[ \t\r\f\v\xa0\u3000]+")
+#: characters XML cannot hold (C0 controls but tab/LF/CR, U+FFFE/U+FFFF); HTML ignores them anyway
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _REPORT_TABLE = re.compile("本年新收|申请人情况|予以公开|信息内容|行政复议")
 _ANCHOR_TEXT = ("总体情况", "政府信息公开")
 
@@ -223,6 +225,7 @@ def read_html(data: bytes) -> Document:
     L.check_markup(data, "HTML page", lim)
     text = decode_html(data)
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    text = _NOT_XML.sub(" ", text)  # lxml refuses such characters in the texts we set (<br> tails)
     parser = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
     try:
         root = etree.fromstring(text, parser)
