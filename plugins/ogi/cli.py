@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from ogi.parse.limits import quiet_library_loggers
+
+    quiet_library_loggers()  # pdfminer's notes about a document ("Could not get FontBBox") stay off stderr
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -1,4 +1,9 @@
-"""``ogi parse PATH [--json]``: parse one report file and print a summary or the canonical JSON."""
+"""``ogi parse PATH [--json]``: parse one report file and print a summary or the canonical JSON.
+
+The file is read with ``limits.read_file`` (special files and oversize files refused at once) and
+parsed with ``limits.parse_bytes_bounded`` (a forked worker under memory and time limits), so a
+hostile document is refused with the limit it hit in one sentence, never hangs the command.
+"""
 
 from __future__ import annotations
 
@@ -50,13 +55,26 @@ def _summary(pr) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ogi.model import ParseError
-    from ogi.parse import parse_path
+    from ogi.parse import limits as L
 
+    L.quiet_library_loggers()
+    if args.path == "":
+        print("The path is empty: give the report file to parse.", file=sys.stderr)
+        return 2
     try:
-        pr = parse_path(args.path)
+        lim = L.Limits.from_env()
+    except ValueError as e:  # a malformed OGI_PARSE_* setting
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        data = L.read_file(args.path, lim)
+        pr = L.parse_bytes_bounded(data, filename=os.path.basename(args.path), limits=lim)
     except ParseError as e:
         print(f"{args.path}: {e.message}", file=sys.stderr)
         return 2
+    except L.ParserCrash as e:  # a parser bug or crash: one line on stderr, never a traceback
+        print(f"{args.path}: {e}", file=sys.stderr)
+        return 1
     except IsADirectoryError:
         print(f"{args.path} is a directory, not a report file.", file=sys.stderr)
         return 2
@@ -85,3 +103,13 @@ def register(sub) -> None:
     p.add_argument("path", help="report file")
     p.add_argument("--json", action="store_true", help="print the canonical JSON (report.schema.json)")
     p.set_defaults(func=run)
+
+    from ogi.parse import fuzz
+
+    p = sub.add_parser(
+        "fuzz",
+        help="parse mutated generated reports: each must parse or be refused with one sentence",
+        description=fuzz.__doc__.split("\n\n")[0],
+    )
+    fuzz.add_arguments(p)
+    p.set_defaults(func=fuzz.cmd_fuzz)

@@ -635,7 +635,7 @@ def _serve(rfd: int, wfd: int, lim: Limits) -> None:
                 _send(wfd, (msg, _vm_size()))
             except MemoryError:
                 _send(wfd, (("memory",), _vm_size()))
-            except pickle_errors() as e:  # an unpicklable result
+            except _pickle_errors() as e:  # an unpicklable result
                 _send(wfd, (("crash", f"cannot send the result ({type(e).__name__}: {e})"[:500]), _vm_size()))
     except BaseException:  # noqa: BLE001 - nothing may escape a forked process
         code = 70
@@ -643,7 +643,7 @@ def _serve(rfd: int, wfd: int, lim: Limits) -> None:
         os._exit(code)
 
 
-def pickle_errors() -> tuple[type[BaseException], ...]:
+def _pickle_errors() -> tuple[type[BaseException], ...]:
     import pickle
 
     return (pickle.PicklingError, TypeError, AttributeError, RecursionError)
