@@ -1,11 +1,10 @@
-"""Property-based tests (hypothesis) of the number and label normalisers, and a bounded fuzz run
-over the readers (issue 13).
+"""Property-based tests (hypothesis) of the number and label normalisers (issue 13).
 
 Properties: ``read_number`` never raises and reads back any printed integer or decimal (thousands
 separators, full-width digits, units, signs, 增/减); ``norm`` is idempotent and blind to whitespace,
 ``core`` depends only on the normalised text; ``cn_numerals_to_digits`` rewrites every valid date
-(of a year with a 〇, as every report year since 2000 has) and never raises. The fuzz parses a few hundred mutated generated reports of every form, each of
-which must parse or raise ParseError (``ogi fuzz --cases N`` runs a longer one).
+(of a year with a 〇, as every report year since 2000 has) and never raises. Findings that are
+bugs in ``labels`` are strict xfails naming the bug. The bounded fuzz is in ``test_fuzz.py``.
 """
 
 from __future__ import annotations
@@ -172,17 +171,3 @@ def test_chinese_numeral_dates_read_as_digits(y, m, d, zero):
 @example("二〇二一年十十月")
 def test_cn_numerals_to_digits_never_raises(s):
     L.cn_numerals_to_digits(s)
-
-
-# ---------------------------------------------------------------------------- bounded fuzz
-
-
-def test_bounded_fuzz_over_the_readers():
-    """A few hundred mutated generated reports (HTML, PDF, DOCX, text), each parsed by the bounded
-    parse: every one parses or raises ParseError; none crashes. Bounded to ~30 s."""
-    from ogi.parse import fuzz
-
-    res = fuzz.run(500, seed=13, organs=1, budget_s=30)
-    assert res.cases >= 100, fuzz.report(res)
-    assert not res.failures, fuzz.report(res)
-    assert res.outcomes["parsed"] > 0 and sum(res.outcomes.values()) == res.cases
