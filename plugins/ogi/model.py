@@ -26,7 +26,8 @@ class ParseError(Exception):
     """The input is not a usable report. ``reason`` is a stable code for quarantine rows.
 
     Reason codes: empty, not_a_report, needs_ocr, encrypted, corrupt, needs_conversion,
-    unsupported_format, table3_not_found, year_not_found.
+    unsupported_format, table3_not_found, table3_unreadable (its labels and numbers are in the text but
+    form no readable table), year_not_found.
     """
 
     def __init__(self, reason: str, message: str):

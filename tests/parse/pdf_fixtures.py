@@ -90,6 +90,7 @@ class PdfStyle:
     page_numbers: bool = False  # "- n -" at the bottom of every page
     borders_as_rects: bool = False  # rulings drawn as thin black filled rectangles (Word exports)
     page_frame: bool = False  # a ruled frame around every page's content
+    no_rules: bool = False  # tables printed without any ruling line (borderless)
 
 
 class _Pdf:
@@ -235,6 +236,8 @@ class _Pdf:
 
     def _rule(self, x0: float, y0: float, x1: float, y1: float) -> None:
         c = self.c
+        if self.s.no_rules:
+            return
         if self.s.borders_as_rects:
             c.setFillColorRGB(0, 0, 0)
             c.rect(

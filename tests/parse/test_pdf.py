@@ -42,6 +42,8 @@ HARD = {
     ),
     "word_rect_borders": PdfStyle(borders_as_rects=True, break_before_row={1: ROW_IN_UNABLE}),
     "all_at_once": PdfStyle(break_before_row={1: 10}, cut_labels=True, fake_bold=True, white_rects=True),
+    "borderless": PdfStyle(no_rules=True),
+    "borderless_split": PdfStyle(no_rules=True, break_before_row={1: ROW_IN_UNABLE}, page_numbers=True),
 }
 
 

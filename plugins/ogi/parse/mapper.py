@@ -558,6 +558,10 @@ def _clean_title(t: str) -> str:
     return re.sub(r"(?<=[\u4e00-\u9fff\d]) (?=[\u4e00-\u9fff\d])", "", t)
 
 
+#: a portal's "you are here" trail (当前位置：首页 > 政府信息公开 > 年报), printed with the page
+_BREADCRUMB = re.compile(r"^\s*(?:当前位置|您的位置|您现在的位置|所在位置)|\s[>＞»]\s|[>＞»].*[>＞»]")
+
+
 def _title(doc: Document, head_lines: list[str]) -> str | None:
     """meta ArticleTitle, else a title line at the head of the text (joined with an organ line
     printed above it), else the <title> part that names the report."""
@@ -568,6 +572,7 @@ def _title(doc: Document, head_lines: list[str]) -> str | None:
     for i, ln in enumerate(head_lines):
         if (
             len(ln) <= 60
+            and not _BREADCRUMB.search(ln)
             and "|" not in ln
             and re.search("年度报告|工作报告|年报", ln)
             and _TITLE_WORDS.search(ln)
@@ -624,6 +629,7 @@ def _organ_from_title(title: str) -> str | None:
     head = re.sub(r"(?:20\d{2})\s*年度?", "", head)
     head = re.split(r"关于", head)[0]
     head = re.sub(r"[\s\"“”《》<>()（）\[\]【】:：,，]", "", head).removesuffix("的").removesuffix("年度")
+    head = head.removesuffix("年")  # "XX局 年…" when the year sits on a line of its own
     return head if len(head) >= 2 else None
 
 
@@ -819,6 +825,29 @@ def _looks_like_report(text: str, sections: dict[str, str]) -> bool:
 # ---------------------------------------------------------------------------- entry point
 
 
+_T3_ROW_CORES = tuple(dict.fromkeys(L.core(r.label) for r in T.T3_ROWS))
+
+
+def _raise_table3_missing(doc: Document) -> None:
+    """The precise diagnosis when table 三 was not read: its labels and numbers are in the text but
+    form no recognisable table; or the text lacks them and the document has images (needs OCR); or
+    it is simply not there."""
+    text = L.core(doc.text)
+    seen = [c for c in _T3_ROW_CORES if c in text]
+    if len(seen) >= 3 and re.search(r"\d", doc.text):
+        raise ParseError(
+            "table3_unreadable",
+            f"Table 三's row labels ({len(seen)} of {len(_T3_ROW_CORES)}) and numbers are in the text, but they "
+            "form no table that could be read (no ruling lines, no tagged table, no aligned columns).",
+        )
+    if doc.meta.get("images"):
+        raise ParseError(
+            "needs_ocr",
+            "Table 三 is not in the text layer and the document carries images; the tables need OCR.",
+        )
+    raise ParseError("table3_not_found", "Table 三 (applications received and handled) was not found.")
+
+
 def map_document(doc: Document, *, url: str | None = None) -> ParsedReport:
     """Map any reader's Document onto the canonical report (raises ParseError for unusable input)."""
     warnings: list[str] = []
@@ -850,14 +879,8 @@ def map_document(doc: Document, *, url: str | None = None) -> ParsedReport:
     if not table3:
         if not is_report:
             raise ParseError("not_a_report", _NOT_A_REPORT)
-        if doc.meta.get("images") and not _says_none(sections.get("applications")):
-            raise ParseError(
-                "needs_ocr", "Table 三 was not found in the text; the tables seem to be images and need OCR."
-            )
         if not _says_none(sections.get("applications")):
-            raise ParseError(
-                "table3_not_found", "Table 三 (applications received and handled) was not found."
-            )
+            _raise_table3_missing(doc)
         warnings.append("table 三 not printed: section 三 says there is nothing to report")
     votes = t2_version_votes(reader.t2_headers)
     shape = reader.t3_shape()

@@ -531,7 +531,7 @@ def _text_lines(page, page_no: int, boxes: list[tuple[float, float, float, float
         _Line(
             page_no, ln["top"], ln["x0"], ln["x1"], ln["bottom"] - ln["top"], ln["text"].strip(), page.height
         )
-        for ln in p.extract_text_lines(return_chars=False)
+        for ln in p.extract_text_lines(return_chars=False, y_tolerance=5)  # digits in a Latin font sit lower
         if ln["text"].strip()
     ]
 

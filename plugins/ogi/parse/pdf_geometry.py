@@ -35,30 +35,6 @@ _SECTION_HEADING = re.compile(r"^[一二三四五六七八九十]{1,2}\s*[、.�
 _TOL = 3.0
 
 
-def _template_cores() -> frozenset[str]:
-    """Normalised printed labels of the report tables: a region of the page is a report table only
-    if it prints one of them (portal chrome, title blocks and signature lines never do)."""
-    texts = [T.T2_HEADER_FIRST_CELL, *T.T3_HEADER_LABELS, *T.T3_GROUP_LABELS.values()]
-    texts += [x for r in T.T3_ROWS for x in (r.label, *r.aliases)]
-    texts += [c.label for c in T.T3_COLUMNS] + [g.label for g in T.T4_GROUPS] + [o for _, o in T.T4_OUTCOMES]
-    for subs in T.T2_SUBTABLES.values():
-        for st in subs:
-            texts += [x for r in st.rows for x in (r.label, *r.aliases)]
-    return frozenset(c for c in (L.core(t) for t in texts) if len(c) >= 2)
-
-
-_TEMPLATE_CORES = _template_cores()
-
-
-def _prints_template_label(region: list[Row]) -> bool:
-    for r in region:
-        for s in r.segs:
-            c = L.core(s.text)
-            if _CAPTION.search(s.text) or (len(c) >= 2 and any(c == t or t in c for t in _TEMPLATE_CORES)):
-                return True
-    return False
-
-
 @dataclass
 class Segment:
     text: str
@@ -111,6 +87,32 @@ class GeoTable:
 # ---------------------------------------------------------------------------- lines and segments
 
 
+def _template_cores() -> frozenset[str]:
+    """Normalised printed labels of the report tables: a region of the page is a report table only
+    if it prints one of them (portal chrome, title blocks and signature lines never do)."""
+    texts = [T.T2_HEADER_FIRST_CELL, *T.T3_HEADER_LABELS, *T.T3_GROUP_LABELS.values()]
+    texts += [x for r in T.T3_ROWS for x in (r.label, *r.aliases)]
+    texts += [c.label for c in T.T3_COLUMNS] + [g.label for g in T.T4_GROUPS] + [o for _, o in T.T4_OUTCOMES]
+    for subs in T.T2_SUBTABLES.values():
+        for st in subs:
+            texts += [x for r in st.rows for x in (r.label, *r.aliases)]
+    return frozenset(c for c in (L.core(t) for t in texts) if len(c) >= 2)
+
+
+_TEMPLATE_CORES = _template_cores()
+
+
+def _prints_template_label(region: list[Row]) -> bool:
+    """Whether the region prints a label of the report tables: in one segment, or wrapped over the
+    lines of one column (its segments read top to bottom)."""
+    segs = [s for r in region for s in r.segs]
+    if any(_CAPTION.search(s.text) or L.core(s.text) in _TEMPLATE_CORES for s in segs):
+        return True
+    columns = "".join(s.text for s in sorted(segs, key=lambda s: (round(s.x0 / _TOL), s.top)))
+    text = L.core(columns)
+    return any(t in text for t in _TEMPLATE_CORES if len(t) >= 4)
+
+
 def _lines(words: list[dict]) -> list[Row]:
     rows: list[Row] = []
     for w in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
@@ -126,7 +128,9 @@ def _lines(words: list[dict]) -> list[Row]:
         for s in r.segs[1:]:
             prev = merged[-1]
             if s.x0 - prev.x1 < 0.5 * max(prev.size, s.size) and not (prev.numeric or s.numeric):
-                sep = " " if re.search(r"[A-Za-z0-9]$", prev.text) and re.match(r"[A-Za-z0-9]", s.text) else ""
+                sep = (
+                    " " if re.search(r"[A-Za-z0-9]$", prev.text) and re.match(r"[A-Za-z0-9]", s.text) else ""
+                )
                 merged[-1] = Segment(
                     prev.text + sep + s.text,
                     prev.x0,
@@ -151,9 +155,8 @@ def _regions(lines: list[Row], text_x0: float, text_x1: float) -> list[list[Row]
 
     def paragraph_like(r: Row) -> bool:
         s = r.segs[0]
-        return (
-            len(r.segs) == 1
-            and (s.x1 - s.x0 >= 0.75 * width or bool(_SECTION_HEADING.match(s.text)) and s.x0 <= text_x0 + _TOL)
+        return len(r.segs) == 1 and (
+            s.x1 - s.x0 >= 0.75 * width or bool(_SECTION_HEADING.match(s.text)) and s.x0 <= text_x0 + _TOL
         )
 
     def tabular(r: Row) -> bool:  # cells apart by a column gap, or two numbers side by side
@@ -176,7 +179,7 @@ def _regions(lines: list[Row], text_x0: float, text_x1: float) -> list[list[Row]
         x_lo = min(s.x0 for r in region for s in r.segs) - _TOL
         pitch = max(r.size for r in region) * 4
 
-        def fits(r: Row, near: Row) -> bool:
+        def fits(r: Row, near: Row, label_x0=label_x0, x_lo=x_lo, pitch=pitch) -> bool:
             s = r.segs[0]
             return (
                 len(r.segs) == 1
@@ -255,7 +258,10 @@ def _fragments_of(r: Row, rows: list[Row], col_right) -> bool:
             cand = next((p for p in prev.segs if abs(p.x0 - s.x0) <= _TOL and not p.numeric), None)
             if cand is None:
                 continue
-            if s.top - cand.bottom <= 0.9 * s.size and cand.x1 >= col_right(cand) - 2 * s.size:
+            vertical = len(s.text) <= 2 and len(cand.text.split("\n")[-1]) <= 2  # one character a line
+            # the column ends where the next cell of its line starts (else at its widest text)
+            right = min((p.x0 for p in prev.segs if p.x0 > cand.x1), default=col_right(cand))
+            if s.top - cand.bottom <= 0.9 * s.size and (vertical or cand.x1 >= right - 2 * s.size):
                 host = cand
             break
         if host is None:
@@ -314,7 +320,9 @@ def _label_right(data: list[Row]) -> float | None:
 
 def _cells(r: Row, cols: list[tuple[float, float]], page: int) -> list[Cell]:
     def cell(s: Segment) -> Cell:
-        return Cell(s.text, page=page, bbox=(round(s.x0, 2), round(s.top, 2), round(s.x1, 2), round(s.bottom, 2)))
+        return Cell(
+            s.text, page=page, bbox=(round(s.x0, 2), round(s.top, 2), round(s.x1, 2), round(s.bottom, 2))
+        )
 
     if not cols:
         return [cell(s) for s in r.segs]
@@ -393,6 +401,11 @@ def geometry_tables(page, page_no: int) -> list[GeoTable]:
     for region in _regions(lines, x0, x1):
         rows = _table(region, page_no)
         segs = [s for r in region for s in r.segs]
-        bbox = (min(s.x0 for s in segs), min(s.top for s in segs), max(s.x1 for s in segs), max(s.bottom for s in segs))
+        bbox = (
+            min(s.x0 for s in segs),
+            min(s.top for s in segs),
+            max(s.x1 for s in segs),
+            max(s.bottom for s in segs),
+        )
         out.append(GeoTable(page_no, bbox[1], bbox[3], bbox, [r for r in rows if r]))
     return out
