@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import io
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from typing import Any
 
 from ogi.model import ParseError
 from ogi.parse.grid import Cell, Document, Table
-from ogi.parse.pdf_geometry import geometry_tables
+from ogi.parse.pdf_geometry import geometry_tables, is_caption
 
 #: the default "lines" strategy; tolerances a little wider for WPS/Word exports
 TABLE_SETTINGS: dict[str, Any] = {
@@ -358,13 +359,15 @@ def _tagged_tables(pdf) -> list[list[list[_TaggedCell]]]:
                 tables.append([r for r in table if r])
             continue
         if depth < 100:
-            stack += [(k, page, depth + 1) for k in reversed(kids(el)) if isinstance(k, dict) and ("S" in k or "K" in k)]
+            stack += [
+                (k, page, depth + 1)
+                for k in reversed(kids(el))
+                if isinstance(k, dict) and ("S" in k or "K" in k)
+            ]
     return tables
 
 
-def _tagged_blocks(
-    tables: list[list[list[_TaggedCell]]], chars: dict[_Mcid, list[dict]]
-) -> list[_Block]:
+def _tagged_blocks(tables: list[list[list[_TaggedCell]]], chars: dict[_Mcid, list[dict]]) -> list[_Block]:
     """Blocks of printed cells from tagged tables; a cell's text is its marked content in page
     order (a cell split over a page break is one cell), its page and bbox those of its first part."""
     from pdfplumber.utils.text import extract_text
@@ -401,10 +404,33 @@ def _tagged_blocks(
             continue
         page = min(c.page for c in placed)
         on_first = [c.bbox for c in placed if c.page == page]
-        blocks.append(
-            _Block(page, min(b[1] for b in on_first), max(b[3] for b in on_first), rows, [])
-        )
+        blocks.append(_Block(page, min(b[1] for b in on_first), max(b[3] for b in on_first), rows, []))
     return blocks
+
+
+def _continue_loose(loose: list[_Block]) -> None:
+    """A borderless table's label cut by a page break ("4.保护第三方合法权" / "益"): a page's first row
+    that prints only a label fragment (no enumerator, no value) under a label of the previous page's
+    last row is appended to that label."""
+    for prev, b in itertools.pairwise(loose):
+        if b.page != prev.page + 1 or not b.rows or not prev.rows:
+            continue
+        printed = [c for c in b.rows[0] if c.text.strip()]
+        text = printed[0].text.strip() if len(printed) == 1 else ""
+        if not text or _is_number(text) or _ENUMERATED.match(text) or is_caption(text):
+            continue
+        frag = printed[0]
+        host = next(
+            (c for c in prev.rows[-1] if c.text.strip() and c.bbox and frag.bbox and _aligned_left(c, frag)),
+            None,
+        )
+        if host is not None and not _is_number(host.text):
+            host.text += "\n" + frag.text
+            b.rows.pop(0)
+
+
+def _aligned_left(a: Cell, b: Cell) -> bool:
+    return abs(a.bbox[0] - b.bbox[0]) <= 3 * _TOL
 
 
 # ---------------------------------------------------------------------------- page joins
@@ -596,6 +622,7 @@ def read_pdf(data: bytes) -> Document:
         wanted = {part for t in tagged for r in t for c in r for part in c.parts}
         tagged_chars: dict[_Mcid, list[dict]] = {}
         loose: list[_Block] = []  # tables read from text geometry (no rules, no tags)
+        carried: dict = {}  # their columns, carried over page breaks
         for page in pdf.pages:
             images += len(page.images)
             p = (page.dedupe_chars(tolerance=1) if _doubled(page.chars) else page).filter(_keep)
@@ -616,7 +643,7 @@ def read_pdf(data: bytes) -> Document:
                             found.append((t.bbox, b))
                 blocks.extend(b for _, b in found)
                 rest = _outside(p, [bbox for bbox, _ in found])
-            for g in geometry_tables(rest, page.page_number):  # tables printed without rules
+            for g in geometry_tables(rest, page.page_number, carried):  # tables printed without rules
                 loose.append(_Block(g.page, g.top, g.bottom, g.rows, []))
                 found.append((g.bbox, loose[-1]))
             lines += _text_lines(rest, page.page_number, [bbox for bbox, _ in found])
@@ -635,6 +662,7 @@ def read_pdf(data: bytes) -> Document:
     _check_text_layer(lines, blocks + loose, images)
     lines = _drop_running_lines(lines)
     groups = [[b] for b in blocks] if tagged else _join(blocks, lines)
+    _continue_loose(loose)
     groups = sorted(groups + [[b] for b in loose], key=lambda g: (g[0].page, g[0].top))
     blocks += loose
     tables = [

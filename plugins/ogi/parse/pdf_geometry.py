@@ -260,7 +260,7 @@ def _fragments_of(r: Row, rows: list[Row], col_right) -> bool:
                 continue
             vertical = len(s.text) <= 2 and len(cand.text.split("\n")[-1]) <= 2  # one character a line
             # the column ends where the next cell of its line starts (else at its widest text)
-            right = min((p.x0 for p in prev.segs if p.x0 > cand.x1), default=col_right(cand))
+            right = min([col_right(cand)] + [p.x0 for p in prev.segs if p.x0 > cand.x1])
             if s.top - cand.bottom <= 0.9 * s.size and (vertical or cand.x1 >= right - 2 * s.size):
                 host = cand
             break
@@ -343,7 +343,18 @@ def _cells(r: Row, cols: list[tuple[float, float]], page: int) -> list[Cell]:
     return out
 
 
-def _table(region: list[Row], page: int) -> list[list[Cell]]:
+def is_caption(text: str) -> bool:
+    """A table 二 caption row (第二十条第（一）项)."""
+    return _CAPTION.search(text) is not None
+
+
+def _fits(cols: list[tuple[float, float]], spans: list[tuple[float, float]]) -> bool:
+    return all(any(_overlap(a, b, *c) > 0 for c in cols) for a, b in spans)
+
+
+def _table(region: list[Row], page: int, carried: dict) -> list[list[Cell]]:
+    """Rows of cells of one region. ``carried`` holds the last header's columns, for a table that
+    continues on the next page without its header (its blank columns are known only from there)."""
     rows = _join_wrapped(region)
     out: list[list[Cell]] = []
     i = 0
@@ -376,7 +387,11 @@ def _table(region: list[Row], page: int) -> list[list[Cell]]:
         header, data = pre[: k + 1], pre[k + 1 :] + data
         label_right = _label_right([r for r in data if r.numeric])
         cols = _leaf_columns(header, label_right) if header else []
-        if not cols or any(all(_overlap(a, b, *c) <= 0 for c in cols) for a, b in nums):
+        if cols:
+            carried["cols"] = cols
+        elif carried.get("cols") and _fits(carried["cols"], nums):
+            cols = carried["cols"]
+        if not cols or not _fits(cols, nums):
             cols = _merge_intervals(cols + nums)
         out += [_cells(r, [], page) for r in header]
         out += [_cells(r, cols, page) for r in data]
@@ -389,8 +404,10 @@ def _is_label_row(r: Row, data: list[Row]) -> bool:
     return all(any(abs(round(s.x0 / _TOL) - x) <= 1 for x in label_x) for s in r.segs)
 
 
-def geometry_tables(page, page_no: int) -> list[GeoTable]:
-    """Borderless tables of one pdfplumber page (already stripped of ruled/tagged tables)."""
+def geometry_tables(page, page_no: int, carried: dict | None = None) -> list[GeoTable]:
+    """Borderless tables of one pdfplumber page (already stripped of ruled/tagged tables).
+    ``carried``: the same dict for every page of a document (columns carried over page breaks)."""
+    carried = {} if carried is None else carried
     words = page.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False)
     if len(words) < 4:
         return []
@@ -399,7 +416,7 @@ def geometry_tables(page, page_no: int) -> list[GeoTable]:
     x1 = max(s.x1 for r in lines for s in r.segs)
     out = []
     for region in _regions(lines, x0, x1):
-        rows = _table(region, page_no)
+        rows = _table(region, page_no, carried)
         segs = [s for r in region for s in r.segs]
         bbox = (
             min(s.x0 for s in segs),
