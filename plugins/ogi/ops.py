@@ -58,8 +58,8 @@ def airflow_env(
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(config.REPO_ROOT / "dags"),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(config.REPO_ROOT / "plugins"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(config.DAGS_DIR),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(config.PLUGINS_DIR or home / "plugins"),
             "AIRFLOW__CORE__PARALLELISM": env.get("AIRFLOW__CORE__PARALLELISM", "4"),
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
             "AIRFLOW__API__PORT": str(port),
@@ -306,7 +306,7 @@ def demo(*, corpus: Path | None = None, years: list[int] | None = None, log=prin
     from ogi import pipeline
     from ogi.portal import serve_portal
 
-    dag = DagBag(dag_folder=str(config.REPO_ROOT / "dags")).dags[DAG_IDS[0]]
+    dag = DagBag(dag_folder=str(config.DAGS_DIR)).dags[DAG_IDS[0]]
     with serve_portal(root) as portal:
         log(f"portal {root} on {portal.base_url}; registry {registry}; years {years or all_years}")
         conf = {"registry": str(registry), "via": portal.base_url, "years": years or all_years}
