@@ -31,7 +31,7 @@ from typing import Any
 
 from ogi.model import ParseError
 from ogi.parse.grid import Cell, Document, Table
-from ogi.parse.pdf_geometry import geometry_tables, is_caption
+from ogi.parse.pdf_geometry import geometry_tables, is_caption, is_template_label
 
 #: the default "lines" strategy; tolerances a little wider for WPS/Word exports
 TABLE_SETTINGS: dict[str, Any] = {
@@ -417,8 +417,16 @@ def _continue_loose(loose: list[_Block]) -> None:
             continue
         printed = [c for c in b.rows[0] if c.text.strip()]
         text = printed[0].text.strip() if len(printed) == 1 else ""
-        if not text or _is_number(text) or _ENUMERATED.match(text) or is_caption(text):
+        if (
+            not text
+            or _is_number(text)
+            or _ENUMERATED.match(text)
+            or is_caption(text)
+            or is_template_label(text)
+        ):
             continue
+        if all(c.text.strip() and not _is_number(c.text) for c in prev.rows[-1]):
+            continue  # the page ended with a header row: nothing to continue
         frag = printed[0]
         host = next(
             (c for c in prev.rows[-1] if c.text.strip() and c.bbox and frag.bbox and _aligned_left(c, frag)),

@@ -31,7 +31,18 @@ from ogi.parse.normalise import normalise_text
 
 _ENUMERATED = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,2}[)）.．、]")
 _CAPTION = re.compile(r"第[二三四五六七八九十]+条")
-_SECTION_HEADING = re.compile(r"^[一二三四五六七八九十]{1,2}\s*[、.．]\s*\S")
+_SECTION_HEADING = re.compile(r"^[一二三四五六七八九十]{1,2}\s*[、.．]\s*(\S.*)$")
+
+
+def _is_section_heading(text: str) -> bool:
+    """A heading of the report's six sections (一、总体情况 …), not a table row like 四、结转下年度继续办理."""
+    m = _SECTION_HEADING.match(text)
+    if not m:
+        return False
+    rest = L.core(m.group(1))
+    return any(L.core(lab)[:4] in rest[:16] for sec in T.SECTIONS for lab in (sec.label, *sec.aliases))
+
+
 _TOL = 3.0
 
 
@@ -156,7 +167,7 @@ def _regions(lines: list[Row], text_x0: float, text_x1: float) -> list[list[Row]
     def paragraph_like(r: Row) -> bool:
         s = r.segs[0]
         return len(r.segs) == 1 and (
-            s.x1 - s.x0 >= 0.75 * width or bool(_SECTION_HEADING.match(s.text)) and s.x0 <= text_x0 + _TOL
+            s.x1 - s.x0 >= 0.75 * width or _is_section_heading(s.text) and s.x0 <= text_x0 + _TOL
         )
 
     def tabular(r: Row) -> bool:  # cells apart by a column gap, or two numbers side by side
@@ -187,7 +198,11 @@ def _regions(lines: list[Row], text_x0: float, text_x1: float) -> list[list[Row]
                 and not s.numeric
                 and s.x0 >= x_lo
                 and abs(r.top - near.top) <= pitch
-                and (any(abs(s.x0 - x) <= _TOL for x in label_x0) or _CAPTION.search(s.text) is not None)
+                and (
+                    any(abs(s.x0 - x) <= _TOL for x in label_x0)
+                    or _CAPTION.search(s.text) is not None
+                    or L.core(s.text) in _TEMPLATE_CORES  # a row label in a column not seen on this page
+                )
             )
 
         k = start - 1
@@ -198,9 +213,12 @@ def _regions(lines: list[Row], text_x0: float, text_x1: float) -> list[list[Row]
         while k < len(lines) and fits(lines[k], lines[k - 1]):
             region.append(lines[k])
             k += 1
+        n_tabular = sum(1 for r in region if tabular(r))
+        captioned = any(_CAPTION.search(s.text) for r in region for s in r.segs)
         if (
-            sum(1 for r in region if tabular(r)) >= 2
-            and any(r.numeric for r in region)
+            n_tabular >= 1
+            and (n_tabular >= 2 or captioned)
+            and (any(r.numeric for r in region) or captioned)
             and _prints_template_label(region)
         ):
             out.append(region)
@@ -341,6 +359,11 @@ def _cells(r: Row, cols: list[tuple[float, float]], page: int) -> list[Cell]:
     out += [cell(placed[i]) if i in placed else Cell("", page=page) for i in range(len(cols))]
     out += [cell(s) for s in extra]
     return out
+
+
+def is_template_label(text: str) -> bool:
+    """A whole printed label of the report tables (so never the tail of another one)."""
+    return L.core(text) in _TEMPLATE_CORES
 
 
 def is_caption(text: str) -> bool:
