@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 import zlib
@@ -137,6 +138,7 @@ _RELS = (
 )
 
 
+@functools.cache  # 3 MB, ~3 s to compress: made once per test session
 def docx_bomb(inflated: int = GiB + (100 << 20)) -> bytes:
     """A DOCX whose document.xml is ``inflated`` bytes of paragraphs, written from a generator."""
     head = (
