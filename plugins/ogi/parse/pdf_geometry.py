@@ -196,7 +196,7 @@ def _regions(lines: list[Row], text_x0: float, text_x1: float) -> list[list[Row]
                 len(r.segs) == 1
                 and not paragraph_like(r)
                 and not s.numeric
-                and s.x0 >= x_lo
+                and (s.x0 >= x_lo or L.core(s.text) in _TEMPLATE_CORES)
                 and abs(r.top - near.top) <= pitch
                 and (
                     any(abs(s.x0 - x) <= _TOL for x in label_x0)
@@ -401,6 +401,8 @@ def _table(region: list[Row], page: int, carried: dict) -> list[list[Cell]]:
         # rows whose values are all blank
         nums = [(s.x0, s.x1) for r in data for s in r.segs if s.numeric]
         value_left = min((a for a, _ in nums), default=None)
+        if value_left is None and carried.get("cols"):  # a page of blank rows: the columns carried over
+            value_left = carried["cols"][0][0]
         if value_left is None:
             value_left = min((s.x0 for r in pre for s in r.segs[1:]), default=None)
         k = max(
