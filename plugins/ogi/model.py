@@ -27,7 +27,8 @@ class ParseError(Exception):
 
     Reason codes: empty, not_a_report, needs_ocr, encrypted, corrupt, needs_conversion,
     unsupported_format, table3_not_found, table3_unreadable (its labels and numbers are in the text but
-    form no readable table), year_not_found.
+    form no readable table), year_not_found; too_large / limit_exceeded (a per-document limit of
+    ``ogi.parse.limits``, named in the message), not_a_file (a FIFO, socket or device).
     """
 
     def __init__(self, reason: str, message: str):

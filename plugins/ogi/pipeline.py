@@ -248,7 +248,7 @@ def parse_document(sha: str, *, filename: str | None, url: str | None, force: bo
     """Parse one archived document (or reuse the stored parse of the same bytes by the same parser
     version). Returns ``{"status", "path"}`` or ``{"status": "quarantined", "reason", "message"}``."""
     from ogi.model import ParseError
-    from ogi.parse import parse_bytes
+    from ogi.parse.limits import parse_bytes_bounded
 
     ok, bad = parsed_path(sha), parsed_path(sha, error=True)
     if not force and ok.exists():
@@ -257,7 +257,7 @@ def parse_document(sha: str, *, filename: str | None, url: str | None, force: bo
         return {"status": QUARANTINED, **json.loads(bad.read_text("utf-8"))}
     data = _archive().get(sha)
     try:
-        parsed = parse_bytes(data, filename=filename, url=url)
+        parsed = parse_bytes_bounded(data, filename=filename, url=url)  # limits: ogi.parse.limits
     except ParseError as e:
         err = {"reason": e.reason, "message": e.message}
         _write_json(bad, err)
@@ -325,24 +325,31 @@ def _parsed_items(batch: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [i for i in batch["items"] if i.get("parse", {}).get("path")]
 
 
+def _document_key(item: Mapping[str, Any]) -> str | None:
+    """The id a document's rule results carry (``organ/year@sha256``): results are stored and looked up
+    by document, so two documents of one organ-year never get each other's results."""
+    from ogi.warehouse.load import document_key
+
+    return document_key(item["organ_id"], int(item["year"]), item["sha256"]) if item.get("sha256") else None
+
+
 def validate_batch(run: Mapping[str, Any], parsed: Mapping[str, Any]) -> dict[str, Any]:
     """One Great Expectations run for the batch's parsed reports; results stored under the run folder,
-    Data Docs under ``OGI_HOME/datadocs/<batch>/``."""
-    from ogi.model import report_key
-
+    Data Docs under ``OGI_HOME/datadocs/<batch>/``. Reports are validated, and their results stored,
+    under their document key (organ/year@sha256), never their organ-year alone."""
     out = {**parsed, "results_path": None, "data_docs_index": None}
     items = _parsed_items(parsed)
     if not items:
         return out
     from ogi.validate.run import validate_batch as gx_validate
 
-    reports = {report_key(i["organ_id"], i["year"]): read_parsed(i["parse"]["path"]) for i in items}
+    reports = {_document_key(i): read_parsed(i["parse"]["path"]) for i in items}
     vr = gx_validate(reports, data_docs_dir=config.datadocs_dir() / parsed["batch_id"])
     path = Path(run["run_dir"]) / "results" / f"{parsed['batch_id']}.json"
     _write_json(path, [r.to_dict() for r in vr.results])
     failed = Counter((r.report, r.severity) for r in vr.results if r.status == "failed")
     for item in out["items"]:
-        key = report_key(item["organ_id"], item["year"])
+        key = _document_key(item)
         item["rules_failed"] = {"error": failed[(key, "error")], "warning": failed[(key, "warning")]}
     out["results_path"] = str(path)
     out["data_docs_index"] = str(vr.data_docs_index) if vr.data_docs_index else None
@@ -407,9 +414,8 @@ def load(run: Mapping[str, Any], validated: Sequence[Mapping[str, Any]]) -> dict
         for item in batch["items"]:
             table.append(_outcome_row(item))
             if item.get("sha256") and item.get("parse"):  # a document: loaded parsed or quarantined
-                key = report_key(item["organ_id"], item["year"])
                 group = (batch["registry"], item["region_id"], int(batch["year"]))
-                groups[group].append((item, results.get(key, [])))
+                groups[group].append((item, results.get(_document_key(item), [])))  # its own results
     _write_json(Path(run["run_dir"]) / "items.json", table)
 
     from ogi.fetch.registry import load_registry
@@ -417,7 +423,7 @@ def load(run: Mapping[str, Any], validated: Sequence[Mapping[str, Any]]) -> dict
     from ogi.warehouse import load as wl
 
     engine = db.get_engine()
-    db.upgrade(engine)
+    wl.with_reconnect(engine, db.upgrade, engine, what="migration")  # every step below retries the same way
     out: dict[str, Any] = {"groups": [], "report_keys": [], "dry_run": bool(run.get("dry_run"))}
     if not run.get("dry_run"):  # the run's outcome table, failures with reasons, in the warehouse too
         out["outcomes_recorded"] = wl.record_run_outcomes(engine, run["run_id"], table)

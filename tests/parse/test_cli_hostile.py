@@ -128,11 +128,6 @@ def _load(tmp_path: Path, *extra: str) -> int:
     return cli.main(["load", str(junk), "--warehouse", url, *extra])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pending: tests/warehouse/test_warehouse_schema.py::test_cli_errors_are_one_line asserts exit 0 for "
-    "this very case; the lead applies the exit-code change and that assertion together",
-)
 def test_load_exits_1_when_every_file_is_quarantined(tmp_path, capsys):
     assert _load(tmp_path, "--organ", "某局", "--year", "2023", "--region", "某市") == 1
     errors = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("error:")]

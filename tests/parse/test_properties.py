@@ -4,7 +4,7 @@ Properties: ``read_number`` never raises and reads back any printed integer or d
 separators, full-width digits, units, signs, 增/减); ``norm`` is idempotent and blind to whitespace,
 ``core`` depends only on the normalised text; ``cn_numerals_to_digits`` rewrites every valid date
 (of a year with a 〇, as every report year since 2000 has) and never raises. Findings that are
-bugs in ``labels`` are strict xfails naming the bug. The bounded fuzz is in ``test_fuzz.py``.
+bugs these properties found in ``labels`` are fixed and kept as regression tests. The bounded fuzz is in ``test_fuzz.py``.
 """
 
 from __future__ import annotations
@@ -93,11 +93,6 @@ def test_dashes_are_blank_values(dash, pad):
     assert r.value is None and r.read_as == READ_DASH
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by the property above: labels._DASHES lists '…', but read_number compares after NFKC, "
-    "which turns it into '...': a cell printed '…' reads as text (value None, with a warning), not as a dash",
-)
 def test_ellipsis_is_a_dash():
     assert L.read_number("…").read_as == READ_DASH
 
@@ -117,13 +112,6 @@ def test_norm_is_idempotent(s):
     assert L.norm(L.norm(s)) == L.norm(s)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by the property above on any text: norm applies NFKC before it drops whitespace and "
-    "quotes, so combining marks they separated meet afterwards and a second NFKC composes or reorders "
-    "them ('e \\u0301' -> 'e\\u0301' -> 'é'). Harmless for report labels (no combining marks); a fix is NFKC "
-    "once more after they are dropped",
-)
 @pytest.mark.parametrize("s", ["e \u0301", '〫"〪'])
 def test_norm_is_idempotent_with_combining_marks(s):
     assert L.norm(L.norm(s)) == L.norm(s)
@@ -160,12 +148,6 @@ def test_chinese_numeral_dates_read_as_digits(y, m, d, zero):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,
-    reason="bug in labels.cn_numerals_to_digits: '十十' matches the month/day pattern and small() looks up "
-    "_CN_DIGITS['十'] (KeyError); reachable from any document's text (fix proposed to the lead)",
-)
 @PROPS
 @given(st.text(alphabet="〇○零一二三四五六七八九十年月日 2", max_size=20))
 @example("二〇二一年十十月")

@@ -140,7 +140,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert "give --organ and --year" in err and "Traceback" not in err
     assert (
         main(["load", str(junk), "--warehouse", url, "--organ", "某局", "--year", "2023", "--region", "某市"])
-        == 0
+        == 1  # issue 13: nothing useful happened (the only file is quarantined), though it is recorded
     )
     assert "某局/2023\tinserted\tquarantined" in capsys.readouterr().out
     assert main(["summary", "--region", "nowhere", "--year", "2023", "--warehouse", url]) == 1

@@ -40,8 +40,10 @@ def _read(data: bytes, filename: str | None):
 
             return read_text(data)
         if fmt == detect.PDF:
+            from ogi.parse.limits import check_pdf_once
             from ogi.parse.pdf import read_pdf
 
+            check_pdf_once(data)  # page count, stream sizes, form nesting: before pdfplumber reads a page
             return read_pdf(data)
         if fmt in (detect.DOC, detect.WPS, detect.RTF):
             from ogi.parse.convert import convert_legacy

@@ -41,6 +41,7 @@ def norm(text: str) -> str:
     """Comparable form: NFKC (full→half width), no whitespace, no quotes, simplified, ``1、``→``1.``."""
     s = unicodedata.normalize("NFKC", text).translate(_T2S).translate(_QUOTES)
     s = _WS.sub("", s).replace("【", "[").replace("】", "]").replace("〔", "[").replace("〕", "]")
+    s = unicodedata.normalize("NFKC", s)  # marks that whitespace or quotes kept apart meet now
     return _NUM_ENUM.sub(r"\1.", s)
 
 
@@ -104,6 +105,10 @@ def best_match(text: str, candidates: dict[str, tuple[str, ...]]) -> str | None:
     return best[2] if best else None
 
 
+#: a month or day in Chinese numerals: 一…九, 十, 十一…十九, 二十…三十一 (never 十十)
+_CN_SMALL = "[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九]"
+
+
 def cn_numerals_to_digits(text: str) -> str:
     """Rewrite dates written in Chinese numerals (二〇二一年一月二十日) with Arabic digits."""
     if not any(ch in text for ch in "〇○零"):
@@ -126,7 +131,7 @@ def cn_numerals_to_digits(text: str) -> str:
         return y
 
     return re.sub(
-        r"([〇○零一二三四五六七八九]{4})年(?:([一二三四五六七八九十]{1,3})月(?:([一二三四五六七八九十]{1,3})日)?)?",
+        r"([〇○零一二三四五六七八九]{4})年(?:(%s)月(?:(%s)日)?)?" % (_CN_SMALL, _CN_SMALL),
         date,
         text,
     )
@@ -157,7 +162,7 @@ def read_number(text: str) -> Reading:
     s = _WS.sub("", s)
     if not s:
         return Reading(None, READ_BLANK)
-    if s in _DASHES or set(s) <= set("-—–/\\"):
+    if s in _DASHES or s == "..." or set(s) <= set("-—–/\\"):  # "…" reads "..." after NFKC
         return Reading(None, READ_DASH)
     t = re.sub(r"(?<=\d),(?=\d{3}(?:\D|$))", "", s)  # thousands separators
     m = _NUMBER.match(t)

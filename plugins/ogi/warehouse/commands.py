@@ -63,8 +63,8 @@ def _resolve_region(engine, name: str) -> str:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from ogi.model import ParseError, report_key, sha256_hex, slug
-    from ogi.parse import parse_bytes
+    from ogi.model import ParseError, sha256_hex, slug
+    from ogi.parse.limits import parse_bytes_bounded
     from ogi.warehouse.load import LoadItem, RunInfo, load_batch
 
     paths = [Path(p) for p in args.paths]
@@ -77,13 +77,14 @@ def cmd_load(args: argparse.Namespace) -> int:
         return _fail(f"cannot open the warehouse: {exc}")
     region_id = _resolve_region(engine, args.region) if args.region else None
     items: list[LoadItem] = []
-    parsed_by_key = {}
+    parsed_by_doc = {}  # document key (organ/year@sha256) -> parse: results follow the document
     status = 0
     now = dt.datetime.now(dt.UTC)
     for path in paths:
         data = path.read_bytes()
         try:
-            parsed, reason = parse_bytes(data, filename=path.name, url=path.resolve().as_uri()), None
+            parsed = parse_bytes_bounded(data, filename=path.name, url=path.resolve().as_uri())
+            reason = None
         except ParseError as exc:
             parsed, reason = None, exc.reason
             print(f"{path}: not parsable ({exc.reason}): {exc.message}", file=sys.stderr)
@@ -109,29 +110,36 @@ def cmd_load(args: argparse.Namespace) -> int:
         )
         items.append(item)
         if parsed:
-            parsed_by_key[report_key(organ_id, int(year))] = parsed
+            parsed_by_doc[item.document_key] = parsed
     if not items:
         return status or _fail("nothing to load")
-    results_by_key: dict = {}
-    if parsed_by_key:
+    results_by_doc: dict = {}
+    if parsed_by_doc:
         from ogi.validate.run import validate_batch
 
-        vrun = validate_batch(parsed_by_key, data_docs=False)
+        vrun = validate_batch(parsed_by_doc, data_docs=False)
         for r in vrun.results:
-            results_by_key.setdefault(r.report, []).append(r)
-    items = [LoadItem(**{**it.__dict__, "results": tuple(results_by_key.get(it.key, ()))}) for it in items]
+            results_by_doc.setdefault(r.report, []).append(r)
+    items = [
+        LoadItem(**{**it.__dict__, "results": tuple(results_by_doc.get(it.document_key, ()))}) for it in items
+    ]
     run = RunInfo(run_id="ogi-load-" + now.strftime("%Y%m%dT%H%M%S.%fZ"), started_at=now)
     res = load_batch(engine, items, run=run)
-    outcome = {}
-    for name in ("inserted", "reparsed", "results_updated", "unchanged"):
-        for k in getattr(res, name):
-            outcome.setdefault(k, name)
-    for it in items:
+    for it in items:  # one line per document: two documents of one organ-year are two versions
+        doc = res.documents.get(it.document_key, {})
         hard = sum(1 for r in it.results if r.status == "failed" and r.severity == "error")
         state = "quarantined" if it.parsed is None else it.parsed.status
-        extra = " supersedes the previous version" if it.key in res.superseded else ""
-        print(f"{it.key}\t{outcome.get(it.key, '?')}{extra}\t{state}\thard-rule failures: {hard}")
+        extra = " supersedes the previous version" if doc.get("supersedes") else ""
+        extra += "" if doc.get("current", True) else " (kept, not current)"
+        print(
+            f"{it.key}\t{doc.get('outcome', '?')}{extra}\t{state}\thard-rule failures: {hard}"
+            f"\tsha256 {it.sha256[:12]}"
+        )
     print(f"run {res.run_id}: {len(res.inserted)} new version(s), {len(res.unchanged)} unchanged")
+    if not any(it.parsed for it in items):
+        return _fail(
+            f"nothing loaded: all {len(items)} file(s) were quarantined (not parsable); the quarantine is recorded"
+        )
     return status
 
 
