@@ -11,10 +11,21 @@ Idempotence and versioning (natural key: organ-year + content sha256):
   parsed one (it is stored as a non-current version with its reason), and bytes that parsed once are
   never erased because a later parser refuses them.
 
+Documents, not organ-years: an item is one document (``LoadItem.document_key``: organ-year + sha256)
+and carries the rule results computed on that document; a batch may hold several documents of one
+organ-year (all stored as versions in batch order, the last one current), and each version gets its
+own results. ``LoadResult.documents`` says what happened to each document.
+
 Concurrency: on PostgreSQL a batch locks its organs' rows (sorted, so two batches cannot deadlock)
 before reading versions, and the constraints (unique organ-year-sha, organ-year-version, partial
 unique current index) make duplicates impossible; a unique violation or deadlock retries the whole
 batch. On SQLite ``BEGIN IMMEDIATE`` serialises writers.
+
+Connection loss (PostgreSQL restarted, failed over, a dropped socket): the transaction is rolled back
+by the server, so the whole batch is retried on a new connection, with backoff, for at most
+``RECONNECT_SECONDS`` (``OGI_WAREHOUSE_RECONNECT_SECONDS``). Every write of this module is idempotent
+(re-running it gives the identical warehouse), which is what makes that retry safe, even when the
+connection dropped after the server committed.
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +63,12 @@ CROSS_YEAR_PREFIX = "X-"
 _CHUNK = 5000
 _RETRY_PGCODES = {"23505", "40P01", "40001"}  # unique violation, deadlock, serialization failure
 _ATTEMPTS = 5
+#: server-side codes of a lost connection: admin/crash shutdown, server starting or stopping (class 08:
+#: connection exceptions, is matched by prefix)
+_CONNECTION_PGCODES = {"57P01", "57P02", "57P03"}
+#: default of OGI_WAREHOUSE_RECONNECT_SECONDS: how long a batch keeps retrying after losing its connection
+RECONNECT_SECONDS = 60.0
+_RECONNECT_FIRST_WAIT, _RECONNECT_MAX_WAIT = 0.25, 4.0
 
 
 # ----------------------------------------------------------------------------- inputs and outputs
@@ -81,6 +99,17 @@ class LoadItem:
     def key(self) -> str:
         return report_key(self.organ_id, self.year)
 
+    @property
+    def document_key(self) -> str:
+        """The document as loaded for its organ-year: what its rule results must have been computed on."""
+        return document_key(self.organ_id, self.year, self.sha256)
+
+
+def document_key(organ_id: str, year: int, sha256: str) -> str:
+    """Key of one document of one organ-year, ``organ/year@sha256`` (the full hash: a prefix could be
+    forged to collide). Validation runs use it as the report id, so results never cross documents."""
+    return f"{report_key(organ_id, year)}@{sha256}"
+
 
 @dataclass
 class LoadResult:
@@ -92,6 +121,9 @@ class LoadResult:
     unchanged: list[str] = field(default_factory=list)
     quarantined: list[str] = field(default_factory=list)
     report_ids: dict[str, int] = field(default_factory=dict)  # key -> id of the version just loaded
+    #: document key -> {"report_id", "outcome"}: one entry per document of the batch (organ-year lists
+    #: above repeat a key when a batch holds several documents of one organ-year)
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     n_facts: int = 0
     n_results: int = 0
 
@@ -185,22 +217,108 @@ def _retryable(exc: DBAPIError) -> bool:
     return code in _RETRY_PGCODES
 
 
-def _transaction(engine: Engine, fn, *args):
-    """Run ``fn(conn, *args)`` in one write transaction; retry on PostgreSQL races (whole batch)."""
-    for attempt in range(_ATTEMPTS):
+def _chain(exc: BaseException) -> Iterable[BaseException]:
+    """The exception, what it wraps (``orig``), its cause and context: a lost connection may surface
+    as the rollback's error, the raw driver's (COPY), or SQLAlchemy's wrapper of either."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        todo += [getattr(e, "orig", None), e.__cause__, e.__context__]
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """True when ``exc`` means the PostgreSQL connection is gone (or could not be made), not that a
+    statement failed: SQLAlchemy saw a disconnect, the server said it is shutting down or starting up
+    (57P01-57P03) or sent a class 08 code, or libpq failed without a server code."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency; no driver, nothing to recognise
+        psycopg = None
+    for e in _chain(exc):
+        if isinstance(e, DBAPIError) and e.connection_invalidated:
+            return True
+        if psycopg is not None and isinstance(e, psycopg.Error):
+            code = e.sqlstate
+            if code in _CONNECTION_PGCODES or (code or "").startswith("08"):
+                return True
+            if code is None and isinstance(e, psycopg.OperationalError):
+                return True  # client side: refused, reset, "server closed the connection unexpectedly"
+    return False
+
+
+def reconnect_seconds() -> float:
+    """``OGI_WAREHOUSE_RECONNECT_SECONDS`` (0 turns the retry off), else ``RECONNECT_SECONDS``."""
+    raw = os.environ.get("OGI_WAREHOUSE_RECONNECT_SECONDS", "").strip()
+    if not raw:
+        return RECONNECT_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(
+            f"OGI_WAREHOUSE_RECONNECT_SECONDS must be a number of seconds, not {raw!r}"
+        ) from None
+    if not 0 <= value <= 3600:
+        raise ValueError(f"OGI_WAREHOUSE_RECONNECT_SECONDS must be between 0 and 3600, not {raw!r}")
+    return value
+
+
+def with_reconnect(engine: Engine, fn, *args, what: str = "batch"):
+    """``fn(*args)``, run again from the start when the PostgreSQL connection is lost, for at most
+    ``reconnect_seconds()`` (waits 0.25 s, 0.5 s, … 4 s between attempts). Only for idempotent work:
+    the failed attempt's transaction was rolled back by the server, or committed whole."""
+    if engine.dialect.name != "postgresql":
+        return fn(*args)
+    budget = reconnect_seconds()
+    deadline = time.monotonic() + budget
+    wait = _RECONNECT_FIRST_WAIT
+    attempt = 1
+    while True:
         try:
-            with engine.connect() as conn:
-                conn = conn.execution_options(ogi_begin="IMMEDIATE")  # SQLite: take the write lock now
-                with conn.begin():
-                    return fn(conn, *args)
-        except DBAPIError as exc:
-            if engine.dialect.name != "postgresql" or not _retryable(exc) or attempt == _ATTEMPTS - 1:
+            return fn(*args)
+        except Exception as exc:
+            left = deadline - time.monotonic()
+            if not connection_lost(exc) or left <= 0:
+                if budget and connection_lost(exc):
+                    log.error("warehouse: connection still lost after %.0f s; giving up the %s", budget, what)
                 raise
-            log.info(
-                "warehouse: retrying batch after %s (attempt %d)", exc.orig.__class__.__name__, attempt + 1
-            )
-            time.sleep(0.05 * 2**attempt)
-    raise AssertionError("unreachable")
+            log.warning(
+                "warehouse: connection lost during the %s (%s); retrying it whole (attempt %d, %.1f s left)",
+                what, type(exc).__name__, attempt + 1, left,
+            )  # fmt: skip
+            engine.dispose()  # the pool's other connections died with the server's sessions
+            time.sleep(min(wait, max(left, 0)))
+            wait = min(wait * 2, _RECONNECT_MAX_WAIT)
+            attempt += 1
+
+
+def _transaction(engine: Engine, fn, *args, what: str = "batch"):
+    """Run ``fn(conn, *args)`` in one write transaction; retry on PostgreSQL races (whole batch), and
+    on a lost connection (``with_reconnect``)."""
+
+    def once():
+        for attempt in range(_ATTEMPTS):
+            try:
+                with engine.connect() as conn:
+                    conn = conn.execution_options(ogi_begin="IMMEDIATE")  # SQLite: take the write lock now
+                    with conn.begin():
+                        return fn(conn, *args)
+            except DBAPIError as exc:
+                if engine.dialect.name != "postgresql" or not _retryable(exc) or attempt == _ATTEMPTS - 1:
+                    raise
+                log.info(
+                    "warehouse: retrying batch after %s (attempt %d)",
+                    exc.orig.__class__.__name__,
+                    attempt + 1,
+                )
+                time.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    return with_reconnect(engine, once, what=what)
 
 
 def _ensure_run(conn: Connection, run: RunInfo, kind: str) -> None:
@@ -223,8 +341,24 @@ def _ensure_run(conn: Connection, run: RunInfo, kind: str) -> None:
 
 def record_run_outcomes(engine: Engine, run_id: str, rows: Sequence[dict[str, Any]]) -> int:
     """Store a run's outcome per organ-year (``ogi.pipeline`` rows: organ_id, year, region, fetch,
-    outcome, reason, url, sha256) in ``run_outcomes``; recording the same run again replaces its rows."""
+    outcome, reason, url, sha256) in ``run_outcomes``; recording the same run again replaces its rows.
+
+    One row per organ-year: when a run met several documents of one organ-year (all loaded as versions),
+    the row is the last document's (the version the load makes current), and a row with a document wins
+    over one without (a fetch failure in another registry's batch). Returns the number of rows stored."""
     now = _utcnow()
+    chosen: dict[tuple[str, int], dict[str, Any]] = {}
+    for r in rows:
+        k = (r["organ_id"], int(r["year"]))
+        if k in chosen and chosen[k].get("sha256") and not r.get("sha256"):
+            continue
+        if k in chosen:
+            log.info(
+                "warehouse: run %s met %s/%s more than once; its outcome row is the last document's",
+                run_id,
+                *k,
+            )
+        chosen[k] = r
     values = [
         {
             "run_id": run_id,
@@ -238,12 +372,16 @@ def record_run_outcomes(engine: Engine, run_id: str, rows: Sequence[dict[str, An
             "sha256": r.get("sha256"),
             "recorded_at": now,
         }
-        for r in rows
+        for r in chosen.values()
     ]
-    with engine.begin() as conn:
-        conn.execute(delete(m.RunOutcome).where(m.RunOutcome.run_id == run_id))
-        for chunk in _chunks(values):
-            conn.execute(m.RunOutcome.__table__.insert(), list(chunk))
+
+    def work() -> None:
+        with engine.begin() as conn:
+            conn.execute(delete(m.RunOutcome).where(m.RunOutcome.run_id == run_id))
+            for chunk in _chunks(values):
+                conn.execute(m.RunOutcome.__table__.insert(), list(chunk))
+
+    with_reconnect(engine, work, what="run outcomes")
     return len(values)
 
 
@@ -330,7 +468,7 @@ def sync_registry(engine: Engine, registry) -> dict[str, int]:
             conn.execute(nt.insert(), unique_names)
         return {"regions": len(regions), "organs": len(organs), "names": len(unique_names)}
 
-    return _transaction(engine, work)
+    return _transaction(engine, work, what="registry sync")
 
 
 # ----------------------------------------------------------------------------- rows of one report
@@ -462,7 +600,7 @@ def _num_or_none(v: Any) -> float | None:
 
 def load_batch(engine: Engine, items: Sequence[LoadItem], *, run: RunInfo) -> LoadResult:
     """Load ``items`` in ONE transaction (all or nothing); see the module doc for the semantics."""
-    return _transaction(engine, _load, list(items), run)
+    return _transaction(engine, _load, list(items), run, what="load")
 
 
 def _ensure_organs(conn: Connection, items: list[LoadItem]) -> None:
@@ -559,6 +697,7 @@ def _load(conn: Connection, items: list[LoadItem], run: RunInfo) -> LoadResult:
     replace: list[tuple[LoadItem, int]] = []  # (item, existing id): content replaced in place
     check_results: list[tuple[LoadItem, int]] = []
     seen: set[tuple[str, int, str]] = set()
+    version_of: dict[str, dict] = {}  # document key -> its version entry in ``state``
     for it in items:
         k = (it.organ_id, it.year)
         if (it.organ_id, it.year, it.sha256) in seen:  # the same document twice in one batch
@@ -570,6 +709,9 @@ def _load(conn: Connection, items: list[LoadItem], run: RunInfo) -> LoadResult:
         status = it.parsed.status if it.parsed else m.QUARANTINED
         if same is not None and same.get("id") is not None:
             res.report_ids[it.key] = same["id"]
+            res.documents[it.document_key] = {"report_id": same["id"], "outcome": "unchanged"}
+            res.documents[it.document_key]["supersedes"] = False
+            version_of[it.document_key] = same
             if status == m.QUARANTINED and same["status"] != m.QUARANTINED:
                 # bytes that parsed before do not parse now: keep the parsed content, never erase it
                 log.warning("warehouse: %s %s no longer parses (%s); kept as loaded", it.key, it.sha256[:12],
@@ -612,8 +754,17 @@ def _load(conn: Connection, items: list[LoadItem], run: RunInfo) -> LoadResult:
         versions.append(entry)
         new_rows.append((it, row))
         res.inserted.append(it.key)
+        res.documents[it.document_key] = {
+            "report_id": None,
+            "outcome": "inserted",
+            # it replaced the organ-year's current version (stored, or loaded earlier in this batch)
+            "supersedes": becomes_current and current is not None,
+        }
+        version_of[it.document_key] = entry
         if status == m.QUARANTINED:
             res.quarantined.append(it.key)
+    for dkey, entry in version_of.items():  # after the whole batch: a later document may have replaced it
+        res.documents[dkey]["current"] = bool(entry["is_current"])
 
     rt, ft, st, vt = (m.Report.__table__, m.Fact.__table__, m.Section.__table__, m.ValidationResult.__table__)
     # 1. old current versions step down first (the partial unique index is checked per statement)
@@ -628,6 +779,7 @@ def _load(conn: Connection, items: list[LoadItem], run: RunInfo) -> LoadResult:
     for (it, row), rid in zip(new_rows, ids, strict=True):
         if row["is_current"] or it.key not in res.report_ids:
             res.report_ids[it.key] = rid
+        res.documents[it.document_key]["report_id"] = rid
     links = [{"old": old, "new": ids[i]} for old, i in supersede.items()]
     links += [{"old": ids[a], "new": ids[b]} for a, b in supersede_new]
     if links:
@@ -644,6 +796,7 @@ def _load(conn: Connection, items: list[LoadItem], run: RunInfo) -> LoadResult:
             row = _report_row(it, types.get(it.organ_id), run.run_id, now)
             conn.execute(update(rt).where(rt.c.id == rid).values(**row))
             res.reparsed.append(it.key)
+            res.documents[it.document_key]["outcome"] = "reparsed"
     # 4. same document, same parser: only validation results may have changed
     existing = _existing_results(conn, [rid for _, rid in check_results])
     for it, rid in check_results:
@@ -672,6 +825,7 @@ def _load(conn: Connection, items: list[LoadItem], run: RunInfo) -> LoadResult:
                 ],
             )
         res.results_updated.append(it.key)
+        res.documents[it.document_key]["outcome"] = "results_updated"
         res.n_results += len(rows)
     # 5. content rows of new and replaced versions
     facts: list[dict] = []
@@ -827,4 +981,4 @@ def run_cross_year(engine: Engine, report_keys: Iterable[str], *, run: RunInfo) 
         )
         return results
 
-    return _transaction(engine, work)
+    return _transaction(engine, work, what="cross-year check")
