@@ -252,7 +252,8 @@ def parse_document(sha: str, *, filename: str | None, url: str | None, force: bo
 
     ok, bad = parsed_path(sha), parsed_path(sha, error=True)
     if not force and ok.exists():
-        return {"status": json.loads(ok.read_text("utf-8"))["_meta"]["status"], "path": str(ok)}
+        meta = json.loads(ok.read_text("utf-8"))["_meta"]
+        return {"status": meta["status"], "path": str(ok), **_completeness_fields(meta.get("completeness"))}
     if not force and bad.exists():
         return {"status": QUARANTINED, **json.loads(bad.read_text("utf-8"))}
     data = _archive().get(sha)
@@ -270,7 +271,15 @@ def parse_document(sha: str, *, filename: str | None, url: str | None, force: bo
     stored["_meta"]["sections"] = parsed.sections  # not part of to_dict(); the warehouse keeps them
     _write_json(ok, stored)
     bad.unlink(missing_ok=True)
-    return {"status": parsed.status, "path": str(ok)}
+    return {"status": parsed.status, "path": str(ok), **_completeness_fields(parsed.completeness)}
+
+
+def _completeness_fields(c: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What the run summary shows of the parse-completeness guard: printed table numbers not read
+    into exactly one cell (such a report is partial)."""
+    if not c:
+        return {}
+    return {"unaccounted": len(c.get("unaccounted", [])) + len(c.get("double", []))}
 
 
 def parse_batch(run: Mapping[str, Any], fetched: Mapping[str, Any]) -> dict[str, Any]:
@@ -508,6 +517,7 @@ def _outcome_row(item: Mapping[str, Any]) -> dict[str, Any]:
         "sha256": item.get("sha256"),
         "url": item.get("document_url") or item.get("url"),
         "rules_failed": item.get("rules_failed"),
+        "unaccounted": p.get("unaccounted"),
     }
 
 
@@ -537,6 +547,11 @@ def summarise(run: Mapping[str, Any], checked: Mapping[str, Any]) -> dict[str, A
             {"organ_id": r["organ_id"], "year": r["year"], "failed": r["rules_failed"]["error"]}
             for r in rows
             if (r.get("rules_failed") or {}).get("error")
+        ],
+        "incomplete_parses": [
+            {"organ_id": r["organ_id"], "year": r["year"], "unaccounted": r["unaccounted"]}
+            for r in rows
+            if r.get("unaccounted")
         ],
         "loaded": checked.get("groups", []),
         "cross_year": checked.get("cross_year", {}),
@@ -589,6 +604,11 @@ def format_summary(summary: Mapping[str, Any]) -> list[str]:
         lines.append(f"  failed {f['organ_id']}/{f['year']}: {f['outcome']}: {f['reason'] or ''}")
     if summary["hard_rule_failures"]:
         lines.append(f"hard-rule failures in {len(summary['hard_rule_failures'])} reports")
+    for r in summary.get("incomplete_parses") or []:
+        lines.append(
+            f"  incomplete parse {r['organ_id']}/{r['year']}: {r['unaccounted']} printed table number(s) "
+            "not read into a cell (loaded as partial; see the report's warnings)"
+        )
     for line in summary.get("would_change") or []:
         lines.append(f"  would: {line}")
     lines.append(f"warehouse: {summary['warehouse']}")

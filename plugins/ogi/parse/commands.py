@@ -44,6 +44,7 @@ def _summary(pr) -> str:
             ),
         ),
         ("cells", f"{sum(v is not None for v in cells)} numbers, {sum(v is None for v in cells)} blank"),
+        ("complete", _completeness(pr.completeness)),
         ("sections", ", ".join(k for k in T.SECTION_KEYS if k in pr.sections) or "(none)"),
     ]
     extras = {k: v for k, v in pr.extras.items() if v is not None}
@@ -51,6 +52,16 @@ def _summary(pr) -> str:
         rows.append(("section 六", extras))
     rows += [("warning", w) for w in pr.warnings]
     return "\n".join(f"{k + ':':<11} {v}" for k, v in rows)
+
+
+def _completeness(c: dict) -> str:
+    """The parse-completeness guard in one line: printed table numbers vs those read into cells."""
+    if not c:
+        return "(not measured)"
+    lost = len(c.get("unaccounted", [])) + len(c.get("double", []))
+    head = "yes" if not lost else f"NO: {lost} printed number(s) not read into exactly one cell"
+    ignored = f", {len(c['ignored'])} ignored by rule" if c.get("ignored") else ""
+    return f"{head} ({c.get('mapped', 0)} of {c.get('printed', 0)} printed table numbers read{ignored})"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,7 +5,9 @@ their text layer where the font shares one glyph between a radical and the ideog
 人民, ``⾏`` for 行, ``⻔`` for 门. They look right on paper but match nothing. Two blocks are involved:
 
 * Kangxi Radicals (U+2F00–U+2FDF) and CJK Compatibility Ideographs (U+F900–U+FAFF, U+2F800–U+2FA1F):
-  Unicode gives each a compatibility (NFKC) mapping to its unified ideograph;
+  Unicode gives each a compatibility (NFKC) mapping to its unified ideograph; where that is a
+  traditional form that simplified-Chinese fonts draw as the simplified one (⼾ → 戶, printed as 户),
+  the simplified character is taken;
 * CJK Radicals Supplement (U+2E80–U+2EFF): NFKC maps only two of them, so the simplified and
   variant forms that are characters in their own right (⺠ 民, ⻔ 门, ⻢ 马 …) come from an explicit map.
 
@@ -37,6 +39,15 @@ RADICALS_SUPPLEMENT: dict[str, str] = {
     "⻬": "齐", "⻭": "歯", "⻮": "齿", "⻯": "竜", "⻰": "龙", "⻱": "龜", "⻲": "亀", "⻳": "龟",
 }  # fmt: skip
 
+#: Kangxi radicals whose NFKC form is a traditional character but which simplified-Chinese fonts draw
+#: as the simplified one (their glyph is shared with it: Skia prints ⼾ for 户, ⾨ for 门); the reports
+#: are in simplified Chinese
+KANGXI_SIMPLIFIED: dict[str, str] = {
+    "⼾": "户", "⾒": "见", "⾙": "贝", "⾞": "车", "⾧": "长", "⾨": "门", "⾱": "韦", "⾴": "页", "⾵": "风",
+    "⾶": "飞", "⾺": "马", "⿂": "鱼", "⿃": "鸟", "⿄": "卤", "⿆": "麦", "⿈": "黄", "⿌": "黾", "⿑": "齐",
+    "⿒": "齿", "⿓": "龙", "⿔": "龟",
+}  # fmt: skip
+
 _NFKC_RANGES = ((0x2F00, 0x2FDF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
 
 
@@ -47,6 +58,7 @@ def _table() -> dict[int, str]:
             mapped = unicodedata.normalize("NFKC", chr(cp))
             if mapped != chr(cp):
                 out[cp] = mapped
+    out.update({ord(k): v for k, v in KANGXI_SIMPLIFIED.items()})
     return out
 
 
