@@ -481,6 +481,7 @@ def _continue_open_cells(prev_rows: list[list[Cell]], first: list[Cell]) -> list
         return first
     open_cells = [c for r in prev_rows for c in r if c.bbox and c.bbox[3] >= bottom - _TOL]
     out = []
+    own = next((i for i, c in enumerate(first) if c.text.strip()), len(first))  # the row's first printed cell
     for i, cell in enumerate(first):
         t = cell.text.strip()
         hit = next((c for c in open_cells if _aligned(c, cell)), None)
@@ -489,8 +490,8 @@ def _continue_open_cells(prev_rows: list[list[Cell]], first: list[Cell]) -> list
             hit is not None
             and hit.text.strip()
             and not _is_number(hit.text)
-            and (not t or (later_label and not _is_number(t) and not _ENUMERATED.match(t)))
-        ):
+            and ((not t and i < own) or (t and later_label and not _is_number(t) and not _ENUMERATED.match(t)))
+        ):  # blanks after the row's own label are its blank values, not the open cell's continuation
             hit.text += cell.text
             hit.rowspan += cell.rowspan
             continue
