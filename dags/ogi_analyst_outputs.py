@@ -1,9 +1,12 @@
-"""Analyst outputs: the warehouse views as CSV files, refreshed whenever a load changes the warehouse.
+"""Analyst outputs: the warehouse views as CSV files and the municipal report pages, refreshed whenever a
+load changes the warehouse.
 
 Scheduled on the warehouse Assets (``ogi.assets``) that ``ogi_annual_reports`` updates, so it runs after
 every yearly run, backfill or re-run that loaded something, and never on a timer. Output:
-``OGI_HOME/outputs/<view>.csv`` (one file per view of ``include/sql``, UTF-8 with BOM). Thin: the work is
-``ogi.pipeline.export_views``.
+``OGI_HOME/outputs/<view>.csv`` (one file per view of ``include/sql``, UTF-8 with BOM) and
+``OGI_HOME/reports/<region>/<year>/index.html`` (every city and the regions directly below it, every
+loaded year; docs/report.md). Thin: the work is ``ogi.pipeline.export_views`` and
+``ogi.report.refresh_reports``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from ogi import assets
 
 @dag(
     dag_id="ogi_analyst_outputs",
-    description="Warehouse views as CSV for analysts, after every load.",
+    description="Warehouse views as CSV and the municipal report pages for analysts, after every load.",
     schedule=assets.WAREHOUSE,
     start_date=pendulum.datetime(2020, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
@@ -32,7 +35,15 @@ def analyst_outputs():
 
         return pipeline.export_views()
 
+    @task
+    def report() -> dict:
+        """The municipal report pages: OGI_HOME/reports/<region>/<year>/index.html."""
+        from ogi.report import refresh_reports
+
+        return refresh_reports()
+
     export_views()
+    report()
 
 
 analyst_outputs()

@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ogi.ops",
     "ogi.warehouse.commands",
     "ogi.synth.commands",
+    "ogi.report.commands",
+    "ogi.warehouse.export",
 )
 
 
