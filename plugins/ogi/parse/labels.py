@@ -131,7 +131,7 @@ def cn_numerals_to_digits(text: str) -> str:
         return y
 
     return re.sub(
-        r"([〇○零一二三四五六七八九]{4})年(?:(%s)月(?:(%s)日)?)?" % (_CN_SMALL, _CN_SMALL),
+        rf"([〇○零一二三四五六七八九]{{4}})年(?:({_CN_SMALL})月(?:({_CN_SMALL})日)?)?",
         date,
         text,
     )

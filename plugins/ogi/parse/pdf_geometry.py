@@ -159,7 +159,7 @@ def _lines(words: list[dict]) -> list[Row]:
 # ---------------------------------------------------------------------------- regions
 
 
-def _regions(lines: list[Row], text_x0: float, text_x1: float) -> list[list[Row]]:
+def _regions(lines: list[Row], text_x0: float, text_x1: float, continuing: bool = False) -> list[list[Row]]:
     """Runs of table lines: multi-segment lines plus the short, non-heading lines between and
     around them."""
     width = max(1.0, text_x1 - text_x0)
@@ -215,10 +215,12 @@ def _regions(lines: list[Row], text_x0: float, text_x1: float) -> list[list[Row]
             k += 1
         n_tabular = sum(1 for r in region if tabular(r))
         captioned = any(_CAPTION.search(s.text) for r in region for s in r.segs)
+        numeric = any(r.numeric for r in region)
         if (
             n_tabular >= 1
-            and (n_tabular >= 2 or captioned)
-            and (any(r.numeric for r in region) or captioned)
+            # one row is a table when it continues the previous page's table (the page's first region)
+            and (n_tabular >= 2 or captioned or (continuing and not out and numeric))
+            and (numeric or captioned)
             and _prints_template_label(region)
         ):
             out.append(region)
@@ -440,7 +442,7 @@ def geometry_tables(page, page_no: int, carried: dict | None = None) -> list[Geo
     x0 = min(s.x0 for r in lines for s in r.segs)
     x1 = max(s.x1 for r in lines for s in r.segs)
     out = []
-    for region in _regions(lines, x0, x1):
+    for region in _regions(lines, x0, x1, continuing=bool(carried.get("cols"))):
         rows = _table(region, page_no, carried)
         segs = [s for r in region for s in r.segs]
         bbox = (
