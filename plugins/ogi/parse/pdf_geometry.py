@@ -159,10 +159,15 @@ def _lines(words: list[dict]) -> list[Row]:
 # ---------------------------------------------------------------------------- regions
 
 
-def _regions(lines: list[Row], text_x0: float, text_x1: float, continuing: bool = False) -> list[list[Row]]:
+def _regions(
+    lines: list[Row], text_x0: float, text_x1: float, carried_cols: list[tuple[float, float]] | None = None
+) -> list[list[Row]]:
     """Runs of table lines: multi-segment lines plus the short, non-heading lines between and
-    around them."""
+    around them. ``carried_cols``: the value columns of a borderless table the previous page ended
+    with (its label lines at this page's top belong to it)."""
     width = max(1.0, text_x1 - text_x0)
+    continuing = bool(carried_cols)
+    value_left = carried_cols[0][0] if carried_cols else None
 
     def paragraph_like(r: Row) -> bool:
         s = r.segs[0]
@@ -202,6 +207,7 @@ def _regions(lines: list[Row], text_x0: float, text_x1: float, continuing: bool 
                     any(abs(s.x0 - x) <= _TOL for x in label_x0)
                     or _CAPTION.search(s.text) is not None
                     or L.core(s.text) in _TEMPLATE_CORES  # a row label in a column not seen on this page
+                    or (not out and value_left is not None and s.x1 <= value_left + _TOL)  # continued labels
                 )
             )
 
@@ -442,7 +448,7 @@ def geometry_tables(page, page_no: int, carried: dict | None = None) -> list[Geo
     x0 = min(s.x0 for r in lines for s in r.segs)
     x1 = max(s.x1 for r in lines for s in r.segs)
     out = []
-    for region in _regions(lines, x0, x1, continuing=bool(carried.get("cols"))):
+    for region in _regions(lines, x0, x1, carried.get("cols")):
         rows = _table(region, page_no, carried)
         segs = [s for r in region for s in r.segs]
         bbox = (
