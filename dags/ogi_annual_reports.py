@@ -22,6 +22,7 @@ import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task, task_group
 from ogi import assets
 from ogi.notify import OgiNotifier
+from ogi.timeouts import execution_timeout
 
 TZ = "Asia/Shanghai"
 LABEL = "{{ batch_label }}"  # mapped task instances are named after their batch (city-year-NNN)
@@ -112,7 +113,7 @@ def build_dag(dag_id: str, cron: str, description: str):
         on_failure_callback=[OgiNotifier("run_failed")],
     )
     def annual_reports():
-        @task
+        @task(execution_timeout=execution_timeout("plan"))
         def plan() -> list[dict]:
             """Report year(s) from the logical date or Params; the registry cut into organ batches."""
             from ogi import pipeline
@@ -128,6 +129,7 @@ def build_dag(dag_id: str, cron: str, description: str):
             @task(
                 map_index_template=LABEL,
                 pool=POOL,
+                execution_timeout=execution_timeout("fetch"),
                 retries=3,
                 retry_delay=timedelta(seconds=30),
                 retry_exponential_backoff=2.0,
@@ -140,7 +142,7 @@ def build_dag(dag_id: str, cron: str, description: str):
                 _label(batch)
                 return pipeline.fetch_batch(_run(), batch)
 
-            @task(map_index_template=LABEL)
+            @task(map_index_template=LABEL, execution_timeout=execution_timeout("parse"))
             def parse_batch(fetched: dict) -> dict:
                 """Parse archived bytes; store parsed JSON by sha + parser version; quarantine failures."""
                 from ogi import pipeline
@@ -153,7 +155,7 @@ def build_dag(dag_id: str, cron: str, description: str):
 
         @task_group(group_id="check_and_load", tooltip="validate, load, cross-year", doc_md=DOC_CHECK)
         def check_and_load(parsed):
-            @task(map_index_template=LABEL)
+            @task(map_index_template=LABEL, execution_timeout=execution_timeout("validate"))
             def validate_batch(parsed: dict) -> dict:
                 """One GX run for the batch; rule results stored beside the run; Data Docs."""
                 from ogi import pipeline
@@ -161,14 +163,23 @@ def build_dag(dag_id: str, cron: str, description: str):
                 _label(parsed)
                 return pipeline.validate_batch(_run(), parsed)
 
-            @task(outlets=assets.WAREHOUSE)
+            # idempotent (a re-run gives the identical warehouse): retried after a timeout or a warehouse
+            # outage longer than the loader's own reconnect budget (OGI_WAREHOUSE_RECONNECT_SECONDS)
+            @task(
+                outlets=assets.WAREHOUSE,
+                execution_timeout=execution_timeout("load"),
+                retries=2,
+                retry_delay=timedelta(minutes=2),
+            )
             def load(validated: list) -> dict:
                 """One transaction per region-year (nothing on a dry run)."""
                 from ogi import pipeline
 
                 return pipeline.load(_run(), list(validated))
 
-            @task
+            @task(
+                execution_timeout=execution_timeout("cross_year"), retries=2, retry_delay=timedelta(minutes=2)
+            )
             def cross_year(loaded: dict) -> dict:
                 """X-1…X-3 against the same organ's previous year, from the warehouse."""
                 from ogi import pipeline
@@ -179,7 +190,7 @@ def build_dag(dag_id: str, cron: str, description: str):
             loaded = load(validated)
             return cross_year(loaded)
 
-        @task(outlets=[assets.SUMMARIES])
+        @task(outlets=[assets.SUMMARIES], execution_timeout=execution_timeout("summaries"))
         def summarise(checked: dict) -> dict:
             """Municipal summaries per region-year and the run summary (log + warehouse + OGI_HOME)."""
             from ogi import pipeline
@@ -194,7 +205,8 @@ def build_dag(dag_id: str, cron: str, description: str):
 DOC_RUN = """
 **Manual runs and re-runs** (UI "Trigger DAG w/ config" or
 `airflow dags trigger ogi_annual_reports -c '{"years": [2023], "organs": ["pingtan-gov"]}'`):
-Params choose years, regions, organs, force re-fetch / re-parse and dry run. Outputs: the warehouse
+Params choose years, regions, organs, force re-fetch / re-parse and dry run. Every task has an
+`execution_timeout` per kind of task (`ogi.timeouts`, settable by `OGI_TASK_TIMEOUT_<KIND>`). Outputs: the warehouse
 (`OGI_WAREHOUSE_URL` or the `ogi_warehouse` connection, else `OGI_HOME/warehouse.db`), Data Docs
 (`OGI_HOME/datadocs/`), the run summary (task `summarise` log, `OGI_HOME/runs/<run id>/summary.json`).
 See docs/operations.md.

@@ -424,7 +424,12 @@ def load(run: Mapping[str, Any], validated: Sequence[Mapping[str, Any]]) -> dict
             table.append(_outcome_row(item))
             if item.get("sha256") and item.get("parse"):  # a document: loaded parsed or quarantined
                 group = (batch["registry"], item["region_id"], int(batch["year"]))
-                groups[group].append((item, results.get(_document_key(item), [])))  # its own results
+                own = results.get(_document_key(item), [])  # its own results, never its organ-year's
+                if not own and item["parse"].get("path") and batch.get("results_path"):
+                    log.warning("load %s: no rule results for document %s in %s (validated before results were "
+                                "keyed by document?): loaded without them; clear validate_batch to re-run it",
+                                _document_key(item), item["sha256"][:12], batch["results_path"])  # fmt: skip
+                groups[group].append((item, own))
     _write_json(Path(run["run_dir"]) / "items.json", table)
 
     from ogi.fetch.registry import load_registry
