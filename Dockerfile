@@ -13,9 +13,9 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 # Mount points of the named volumes, created here so a new volume starts owned by airflow:root and
 # group-writable (any AIRFLOW_UID with group 0 can write): OGI_HOME's archive, parsed store, Data Docs,
-# run reports and analyst outputs; the admin password file; the task logs.
+# run summaries, municipal report pages and analyst outputs; the admin password file; the task logs.
 RUN mkdir -p /opt/ogi/src /opt/ogi/data/archive /opt/ogi/data/parsed /opt/ogi/data/datadocs \
-        /opt/ogi/data/runs /opt/ogi/data/outputs /opt/airflow/config /opt/airflow/logs \
+        /opt/ogi/data/runs /opt/ogi/data/reports /opt/ogi/data/outputs /opt/airflow/config /opt/airflow/logs \
     && chown -R airflow:0 /opt/ogi /opt/airflow/config /opt/airflow/logs \
     && chmod -R g+rwX /opt/ogi /opt/airflow/config /opt/airflow/logs
 USER airflow

@@ -45,6 +45,7 @@ OGI_VOLUMES = {
     "ogi-parsed": "/opt/ogi/data/parsed",
     "ogi-datadocs": "/opt/ogi/data/datadocs",
     "ogi-runs": "/opt/ogi/data/runs",
+    "ogi-reports": "/opt/ogi/data/reports",
     "ogi-outputs": "/opt/ogi/data/outputs",
 }
 
