@@ -226,7 +226,7 @@ def _regions(
             n_tabular >= 1
             # one row is a table when it continues the previous page's table (the page's first region)
             and (n_tabular >= 2 or captioned or (continuing and not out and numeric))
-            and (numeric or captioned)
+            and (numeric or captioned or continuing)  # a continued table may print a page of blank rows
             and _prints_template_label(region)
         ):
             out.append(region)
