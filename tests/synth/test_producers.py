@@ -232,13 +232,10 @@ def test_blank_zero_variant_prints_blank_cells(records):
 # ---------------------------------------------------------------------------- the issue's criterion
 
 
-#: producer classes not yet at the issue's accuracy target (issue 11 stays open for them); measured on
-#: 50 documents each, seed 1 (docs/benchmarks.md): every wrong document is flagged partial, but cells
-#: are still misread. strict: the day one reaches the target, this list must shrink.
-BELOW_TARGET = {
-    "chromium-borderless": "44/50 exact: table 四 blank cells shift in borderless layout tables",
-    "lo-docx-pdf-borderless": "1/50 exact: narrow borderless label columns wrap every 3 characters",
-}
+#: producer classes not yet at the issue's accuracy target, each with its measured figures (a strict
+#: xfail: the day one reaches the target, the list must shrink). Empty since every class reached it
+#: on 50 documents each (docs/benchmarks.md).
+BELOW_TARGET: dict[str, str] = {}
 
 
 def _score_report(scores) -> str:
