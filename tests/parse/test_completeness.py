@@ -116,3 +116,28 @@ def test_without_table3_labels_an_image_report_needs_ocr_and_a_plain_one_lacks_t
     with pytest.raises(ParseError) as e:
         parse(report_html(t3="<p>本年度共收到申请5件，均已按期答复。</p>"))
     assert e.value.reason == "table3_not_found"
+
+
+# ---------------------------------------------------------------------------- value plausibility (issue 13)
+
+
+def test_an_absurd_count_is_flagged_not_loaded_as_clean():
+    values = {k: ["1", "0", "0", "0", "0", "0", "1"] for k in T.T3_ROW_KEYS}
+    values["new_received"] = ["9" * 40, "0", "0", "0", "0", "0", "9" * 40]
+    p = parse(report_html(t3=t3_html(T.V2021, values), t4=t4_html(T4)))
+    assert p.report.table3["new_received"]["natural_person"] is None
+    assert p.report.table3["new_received"]["total"] is None
+    assert p.status == "partial"
+    assert any("not plausible" in w and "OGI_PARSE_MAX_COUNT" in w for w in p.warnings)
+    assert p.provenance[T.CellRef(3, "new_received", "natural_person")].raw.strip() == "9" * 40  # text kept
+
+
+def test_the_plausibility_bound_is_a_setting(monkeypatch):
+    from ogi.parse import limits
+
+    monkeypatch.setenv("OGI_PARSE_MAX_COUNT", "5")
+    monkeypatch.setattr(limits, "_active", None)
+    p = parse(report_html(t4=t4_html(T4)))  # table 四 prints a 6
+    assert p.report.table4["review_total"] is None and p.status == "partial"
+    monkeypatch.delenv("OGI_PARSE_MAX_COUNT")
+    assert parse(report_html(t4=t4_html(T4))).report.table4["review_total"] == 6

@@ -23,6 +23,9 @@ OGI_PARSE_MAX_DEPTH         1000      element nesting (HTML; libxml2 stops at 20
                                       XObject nesting is capped at 100 whatever it says
 OGI_PARSE_MAX_SECONDS       45        wall time of one bounded parse (the worker is killed)
 OGI_PARSE_MAX_MEMORY        1536M     address space the parse worker may add to its size at the fork
+OGI_PARSE_MAX_COUNT         10000000  value plausibility: a count cell (applications, decisions, cases) at
+                                      or above it is flagged, stored as null and the report is partial
+OGI_PARSE_MAX_AMOUNT_YUAN   1e12      value plausibility: a money cell (in 元; 万元 cells × 10,000) above it
 ==========================  ========  ==========================================================================
 
 Where each applies: size, zip directory, cells and depth are checked by the readers themselves
@@ -87,6 +90,8 @@ class Limits:
     max_depth: int = 1_000
     max_seconds: float = 45.0
     max_memory: int = 1536 * MiB
+    max_count: int = 10_000_000
+    max_amount_yuan: float = 1e12
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> Limits:
@@ -110,6 +115,10 @@ _SUFFIX = {"": 1, "K": 1 << 10, "M": MiB, "G": 1 << 30}
 
 
 def _parse_value(name: str, raw: str) -> int | float:
+    if name == "max_amount_yuan":
+        m = re.fullmatch(r"\d+(?:\.\d+)?(?:e\d+)?", raw, re.IGNORECASE)
+        if m and float(raw) > 0:
+            return float(raw)
     if name == "max_seconds":
         m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*s?", raw, re.IGNORECASE)
         if m and float(m.group(1)) > 0:

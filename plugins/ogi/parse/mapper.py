@@ -29,6 +29,7 @@ from ogi.model import (
     CellSource,
     ParsedReport,
     ParseError,
+    ParseStatus,
     Report,
 )
 from ogi.parse import labels as L
@@ -139,6 +140,10 @@ class _TableReader:
         # completeness guard: every number printed in a report table, and those a named rule ignores
         self.printed: dict[tuple[int, int, int], tuple[str, _Val]] = {}
         self.ignored: dict[tuple[int, int, int], str] = {}
+        self.implausible: list[str] = []  # cells beyond the plausibility bounds (stored as null)
+        from ogi.parse.limits import current
+
+        self.limits = current()
 
     # -- provenance and values
 
@@ -171,6 +176,14 @@ class _TableReader:
             x = int(x)
         if x is not None and x < 0 and not signed:
             self.warnings.append(f"{ref}: negative count {x} as printed")
+        bound = self.limits.max_count
+        if x is not None and abs(x) >= bound:
+            self.implausible.append(str(ref))
+            self.warnings.append(
+                f"{ref}: count {v.cell.text.strip()!r} is not plausible (OGI_PARSE_MAX_COUNT {bound:,}); "
+                "stored as null, the printed text kept"
+            )
+            return None
         return x
 
     # -- the row stream
@@ -332,6 +345,18 @@ class _TableReader:
         if v.reading.read_as == READ_TEXT:
             self.warnings.append(f"{ref}: cell text {v.cell.text.strip()!r} is not an amount; stored as null")
         unit = v.reading.unit if v.reading.unit in ("元", "万元") else unit_hint
+        yuan = (
+            None
+            if x is None
+            else x * (10_000 if (kind == T.MONEY_WAN and unit != "元") or unit == "万元" else 1)
+        )
+        if yuan is not None and abs(yuan) > self.limits.max_amount_yuan:
+            self.implausible.append(str(ref))
+            self.warnings.append(
+                f"{ref}: amount {v.cell.text.strip()!r} is not plausible "
+                f"(OGI_PARSE_MAX_AMOUNT_YUAN {self.limits.max_amount_yuan:,.0f} 元); stored as null, the printed text kept"
+            )
+            x = None
         if kind == T.MONEY_WAN:
             if x is not None and unit == "元":
                 x = round(x / 10000, 6)
@@ -921,7 +946,13 @@ def map_document(doc: Document, *, url: str | None = None) -> ParsedReport:
             "into exactly one cell: " + "; ".join(lost[:12]) + (" …" if len(lost) > 12 else "")
         )
     partial = (
-        not reader.t2 or not table4 or not table3 or bool(missing) or 0 < len(reader.t4) < 15 or bool(lost)
+        not reader.t2
+        or not table4
+        or not table3
+        or bool(missing)
+        or 0 < len(reader.t4) < 15
+        or bool(lost)
+        or bool(reader.implausible)
     )
     return ParsedReport(
         report=report,
@@ -933,6 +964,6 @@ def map_document(doc: Document, *, url: str | None = None) -> ParsedReport:
         sections=sections,
         tables_present={2: bool(reader.t2), 3: bool(table3), 4: bool(table4)},
         extras=_fees(sections.get("other_matters", "")),
-        status="partial" if partial else "parsed",
+        status=ParseStatus.PARTIAL if partial else ParseStatus.PARSED,
         completeness=completeness,
     )
