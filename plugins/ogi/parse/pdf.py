@@ -482,15 +482,28 @@ def _continue_open_cells(prev_rows: list[list[Cell]], first: list[Cell]) -> list
     open_cells = [c for r in prev_rows for c in r if c.bbox and c.bbox[3] >= bottom - _TOL]
     out = []
     own = next((i for i, c in enumerate(first) if c.text.strip()), len(first))  # the row's first printed cell
+    left = min((c.bbox[0] for r in prev_rows for c in r if c.bbox), default=0.0)
+    printed = [c for c in first if c.text.strip()]
+    # a header cell cut by the break ("处理决" / "定数量"): the row prints no label of its own in the
+    # first column, only text under cells left open above
+    header_tail = bool(printed) and all(
+        c.bbox
+        and c.bbox[0] > left + 3 * _TOL
+        and not _is_number(c.text)
+        and any(_aligned(o, c) for o in open_cells)
+        for c in printed
+    )
     for i, cell in enumerate(first):
         t = cell.text.strip()
         hit = next((c for c in open_cells if _aligned(c, cell)), None)
-        later_label = any(c.text.strip() and not _is_number(c.text) for c in first[i + 1 :])
+        later_label = header_tail or any(c.text.strip() and not _is_number(c.text) for c in first[i + 1 :])
         if (
             hit is not None
             and hit.text.strip()
             and not _is_number(hit.text)
-            and ((not t and i < own) or (t and later_label and not _is_number(t) and not _ENUMERATED.match(t)))
+            and (
+                (not t and i < own) or (t and later_label and not _is_number(t) and not _ENUMERATED.match(t))
+            )
         ):  # blanks after the row's own label are its blank values, not the open cell's continuation
             hit.text += cell.text
             hit.rowspan += cell.rowspan
