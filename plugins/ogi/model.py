@@ -13,11 +13,47 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from ogi.templates import SCHEMA_ID, T3_COL_KEYS, T4_KEYS, CellRef
 
 Number = int | float
+
+# ---------------------------------------------------------------------------- the status vocabulary
+# One place for every outcome a stage records. The members are ``str``s: they compare, hash, format and
+# serialise (JSON, XCom, SQL parameters) as their values, which are also the literals the warehouse's
+# views test (``tests/test_vocabulary.py`` checks include/sql against these enums).
+
+
+class FetchStatus(StrEnum):
+    """What fetching one organ-year found (``ogi.fetch.run.FetchOutcome.status``)."""
+
+    FOUND = "found"
+    NOT_PUBLISHED = "not_published"  # the listing holds other years' reports, none of this one
+    FETCH_FAILED = "fetch_failed"  # the portal could not be read, or lists no reports at all
+    BLOCKED = "blocked"  # the report lives on a host the registry does not allow
+
+
+class ParseStatus(StrEnum):
+    """What parsing one found document gave (``ParsedReport.status``; ``reports.status``)."""
+
+    PARSED = "parsed"
+    PARTIAL = "partial"  # warnings name what is missing
+    QUARANTINED = "quarantined"  # not a usable report: ``ParseError.reason`` says why
+
+
+class RuleStatus(StrEnum):
+    """Outcome of one rule at one place (``RuleResult.status``; ``validation_results.status``)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_EVALUABLE = "not_evaluable"
+
+
+#: an organ-year's outcome in a run: a fetch status, or the parse status of its found document
+#: (``run_outcomes.outcome``); these are the ones the run summary lists with reasons
+FAILURE_OUTCOMES: tuple[str, ...] = (FetchStatus.FETCH_FAILED, FetchStatus.BLOCKED, ParseStatus.QUARANTINED)
 
 # ---------------------------------------------------------------------------- errors
 
@@ -165,7 +201,7 @@ class ParsedReport:
     sections: dict[str, str] = field(default_factory=dict)  # section key -> narrative text
     tables_present: dict[int, bool] = field(default_factory=dict)  # 2/3/4 -> printed?
     extras: dict[str, Any] = field(default_factory=dict)  # e.g. fee_notices_count from section 六
-    status: str = "parsed"  # parsed | partial (warnings name what is missing)
+    status: str = ParseStatus.PARSED  # parsed | partial (warnings name what is missing)
     #: the parse-completeness guard: every number printed in the report tables is read into exactly
     #: one cell or ignored by a named rule; ``unaccounted``/``double`` list the printed positions
     #: that are not (then status is partial). Empty for reports parsed before the guard existed.
@@ -198,9 +234,9 @@ class ParsedReport:
 
 # ---------------------------------------------------------------------------- validation result
 
-PASSED = "passed"
-FAILED = "failed"
-NOT_EVALUABLE = "not_evaluable"
+PASSED = RuleStatus.PASSED
+FAILED = RuleStatus.FAILED
+NOT_EVALUABLE = RuleStatus.NOT_EVALUABLE
 ERROR = "error"
 WARNING = "warning"
 

@@ -11,7 +11,8 @@ Parsed reports are stored once per document and parser version: ``OGI_HOME/parse
 <sha256>.json`` (``ParsedReport.to_dict()``), or ``<sha256>.error.json`` (reason, message) when the
 document is quarantined. Failures are per organ: one organ's fetch or parse failure never raises.
 
-Only the standard library and ``ogi.config`` are imported here; every stage imports its libraries
+Only the standard library, ``ogi.config`` and ``ogi.model`` (the status vocabulary; standard library and
+``ogi.templates`` only) are imported here; every stage imports its libraries
 inside the function, so the DAG file and ``ogi --help`` stay fast.
 """
 
@@ -29,14 +30,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ogi import config
+from ogi.model import FAILURE_OUTCOMES, FetchStatus, ParseStatus, RuleStatus
 
 log = logging.getLogger(__name__)
 
 TZ = ZoneInfo("Asia/Shanghai")
 DEFAULT_BATCH_SIZE = 25
-FETCH_OK = "found"
+FETCH_OK = FetchStatus.FOUND
 #: parse outcomes of a found document
-PARSED, PARTIAL, QUARANTINED = "parsed", "partial", "quarantined"
+PARSED, PARTIAL, QUARANTINED = ParseStatus.PARSED, ParseStatus.PARTIAL, ParseStatus.QUARANTINED
 
 
 # ----------------------------------------------------------------------------- the plan
@@ -356,7 +358,7 @@ def validate_batch(run: Mapping[str, Any], parsed: Mapping[str, Any]) -> dict[st
     vr = gx_validate(reports, data_docs_dir=config.datadocs_dir() / parsed["batch_id"])
     path = Path(run["run_dir"]) / "results" / f"{parsed['batch_id']}.json"
     _write_json(path, [r.to_dict() for r in vr.results])
-    failed = Counter((r.report, r.severity) for r in vr.results if r.status == "failed")
+    failed = Counter((r.report, r.severity) for r in vr.results if r.status == RuleStatus.FAILED)
     for item in out["items"]:
         key = _document_key(item)
         item["rules_failed"] = {"error": failed[(key, "error")], "warning": failed[(key, "warning")]}
@@ -526,8 +528,8 @@ def _outcome_row(item: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-#: outcomes that are failures of the pipeline or of the source (listed with reasons in the summary)
-FAILURE_OUTCOMES = ("fetch_failed", "blocked", QUARANTINED)
+#: outcomes that are failures of the pipeline or of the source (listed with reasons in the summary):
+#: ``ogi.model.FAILURE_OUTCOMES``, imported above
 
 
 def summarise(run: Mapping[str, Any], checked: Mapping[str, Any]) -> dict[str, Any]:

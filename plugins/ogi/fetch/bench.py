@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from ogi.model import FetchStatus
 from ogi.portal import write_page
 
 # ----------------------------------------------------------------------------- page writers
@@ -158,9 +159,9 @@ def simple_city(root: Path, *, organs: int = 200, year: int = 2023, per_page: in
             host, region, otype, name = hosts[1 + d], f"bench-d{d:02d}", "township", f"第{d}区第{n}镇人民政府"
         base = f"https://{host}/xxgk/{oid}/ndbg/"
         published = [y for y in years if not (n % 25 == 7 and y == year)]  # 1 in 25 misses year Y
-        expected[oid] = ("found", f"{base}{year + 1}03/t{year + 1}0315_{n}{year}.html")
+        expected[oid] = (FetchStatus.FOUND, f"{base}{year + 1}03/t{year + 1}0315_{n}{year}.html")
         if year not in published:
-            expected[oid] = ("not_published", None)
+            expected[oid] = (FetchStatus.NOT_PUBLISHED, None)
         attach_only = n % 10 == 3
         page_count = (len(published) + per_page - 1) // per_page
         for p in range(page_count):
@@ -195,7 +196,7 @@ def synth_city(out: Path, *, organs: int = 200, year: int = 2023, seed: int = 1)
 
     manifest = generate_city(out, organs=organs, years=range(max(2019, year - 2), year + 1), seed=seed)
     expected = {
-        e.organ_id: ("found", e.url) if e.form else (e.expect.get("outcome", "not_published"), None)
+        e.organ_id: (FetchStatus.FOUND, e.url) if e.form else (e.expect.get("outcome", FetchStatus.NOT_PUBLISHED), None)
         for e in manifest.entries
         if e.year == year
     }

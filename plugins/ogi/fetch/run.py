@@ -19,9 +19,15 @@ from ogi.fetch.archive import ArchiveStore
 from ogi.fetch.http import BlockedError, FetchError, HttpClient, HttpPolicy
 from ogi.fetch.registry import Organ, Registry
 from ogi.fetch.settings import policy_with
+from ogi.model import FetchStatus
 
-FOUND, NOT_PUBLISHED, FETCH_FAILED, BLOCKED = "found", "not_published", "fetch_failed", "blocked"
-STATUSES = (FOUND, NOT_PUBLISHED, FETCH_FAILED, BLOCKED)
+FOUND, NOT_PUBLISHED, FETCH_FAILED, BLOCKED = (
+    FetchStatus.FOUND,
+    FetchStatus.NOT_PUBLISHED,
+    FetchStatus.FETCH_FAILED,
+    FetchStatus.BLOCKED,
+)
+STATUSES = tuple(FetchStatus)
 
 
 @dataclass

@@ -22,7 +22,7 @@ import random
 from collections.abc import Callable
 
 from ogi import templates as T
-from ogi.model import Report
+from ogi.model import FetchStatus, Report
 from ogi.synth.layout import LOCAL_ROW_LABEL, Options
 from ogi.synth.numbers import publication_date
 
@@ -132,7 +132,7 @@ def _late(r: Report, opts, rng: random.Random, prev, organ_type) -> dict:
 
 
 def _missing(r: Report, opts, rng, prev, organ_type) -> dict:
-    return {"outcome": "not_published"}
+    return {"outcome": FetchStatus.NOT_PUBLISHED}
 
 
 def _duplicate(r: Report, opts, rng, prev: Report, organ_type) -> dict:

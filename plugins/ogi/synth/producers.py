@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ogi import templates as T
-from ogi.model import Report
+from ogi.model import ParseStatus, Report
 from ogi.synth.layout import LTable, Options, Page, build_page
 
 #: bump when any producer's output may change for the same (seed, index): cached bytes are keyed by it
@@ -547,7 +547,7 @@ class DocScore:
 
 def flagged(parsed, wrong_refs: Iterable[T.CellRef]) -> bool:
     """A misread is flagged when the result is ``partial`` and every wrong cell is named by a warning."""
-    return parsed.status == "partial" and all(
+    return parsed.status == ParseStatus.PARTIAL and all(
         any(names_cell(w, r) for w in parsed.warnings) for r in wrong_refs
     )
 
@@ -624,7 +624,7 @@ class ProducerScore:
 
     @property
     def partial(self) -> int:
-        return sum(d.status == "partial" for d in self.documents)
+        return sum(d.status == ParseStatus.PARTIAL for d in self.documents)
 
     @property
     def organ_ok(self) -> int:

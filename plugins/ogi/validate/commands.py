@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+from ogi.model import RuleStatus
+
 
 def _load(path: Path):
     """A Report (canonical JSON) or ParsedReport (any document); raises ParseError when unusable."""
@@ -63,7 +65,7 @@ def _print_human(run, items, out) -> None:
     for rid, results in by_report.items():
         item = items[rid]
         rep = item.report if isinstance(item, ParsedReport) else item
-        counts = {s: sum(r.status == s for r in results) for s in ("passed", "failed", "not_evaluable")}
+        counts = {s: sum(r.status == s for r in results) for s in RuleStatus}
         print(
             f"{rid}  ({rep.organ}, {rep.year}, {rep.template_version}): {counts['passed']} passed, "
             f"{counts['failed']} failed, {counts['not_evaluable']} not evaluable",

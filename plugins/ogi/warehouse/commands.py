@@ -11,6 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+from ogi.model import ParseStatus
+
 _WAREHOUSE_HELP = (
     "warehouse URL (default: $OGI_WAREHOUSE_URL, the Airflow connection ogi_warehouse, or the SQLite file)"
 )
@@ -128,7 +130,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     for it in items:  # one line per document: two documents of one organ-year are two versions
         doc = res.documents.get(it.document_key, {})
         hard = sum(1 for r in it.results if r.status == "failed" and r.severity == "error")
-        state = "quarantined" if it.parsed is None else it.parsed.status
+        state = ParseStatus.QUARANTINED if it.parsed is None else it.parsed.status
         extra = " supersedes the previous version" if doc.get("supersedes") else ""
         extra += "" if doc.get("current", True) else " (kept, not current)"
         print(

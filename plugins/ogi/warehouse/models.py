@@ -34,6 +34,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ogi.model import ParseStatus
+
 # deterministic constraint names, so migrations can refer to them on both databases
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -43,11 +45,11 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-#: report status values
-PARSED = "parsed"
-PARTIAL = "partial"
-QUARANTINED = "quarantined"
-REPORT_STATUSES = (PARSED, PARTIAL, QUARANTINED)
+#: report status values (``ogi.model.ParseStatus``)
+PARSED = ParseStatus.PARSED
+PARTIAL = ParseStatus.PARTIAL
+QUARANTINED = ParseStatus.QUARANTINED
+REPORT_STATUSES = tuple(ParseStatus)
 
 
 class Base(DeclarativeBase):
