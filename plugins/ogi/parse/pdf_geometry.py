@@ -225,7 +225,7 @@ def _regions(
         if (
             n_tabular >= 1
             # one row is a table when it continues the previous page's table (the page's first region)
-            and (n_tabular >= 2 or captioned or (continuing and not out and numeric))
+            and (n_tabular >= 2 or captioned or (continuing and not out))
             and (numeric or captioned or continuing)  # a continued table may print a page of blank rows
             and _prints_template_label(region)
         ):
