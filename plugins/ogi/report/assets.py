@@ -29,7 +29,7 @@ p.note, .note { color: var(--muted); font-size: 12.5px; }
 table { border-collapse: collapse; margin: 6px 0 10px; font-size: 13px; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; vertical-align: top; }
 th { background: var(--soft); font-weight: 600; text-align: left; }
-td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.num, th.num, td.rank { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 tr.total td, tr.total th { font-weight: 700; background: #fbfcfd; }
 a.n { color: var(--accent); text-decoration: none; border-bottom: 1px dotted var(--accent); cursor: pointer; }
 a.n:hover, a.n:focus { background: #e6eef7; outline: none; }
@@ -130,8 +130,10 @@ SCRIPT = r"""
     if (ref.facts.length) {
       var total = 0, printed = 0;
       ref.facts.forEach(function (i) { var v = data.facts[i][F.value]; if (typeof v === 'number') { total += v; printed += 1; } });
-      body.appendChild(el('p', '来源：' + ref.facts.length + ' 个印刷单元格（' + printed + ' 个有数值，合计 ' +
-        (Math.round(total * 100) / 100) + '）', 'note'));
+      body.appendChild(el('p', ref.derived
+        ? '由以下 ' + ref.facts.length + ' 个印刷单元格计算（公式见 v_metrics / 数据字典）'
+        : '来源：' + ref.facts.length + ' 个印刷单元格（' + printed + ' 个有数值，合计 ' +
+          (Math.round(total * 100) / 100) + '）', 'note'));
       ref.facts.forEach(function (i) {
         var f = data.facts[i];
         var box = el('div', null, 'src fact');
@@ -272,7 +274,7 @@ TEMPLATE = r"""<!DOCTYPE html>
 {{ chart("rank_volume") }}
 <details{% if s.rank_volume|length <= 12 %} open{% endif %}><summary>全部 {{ s.rank_volume|length }} 个机关</summary>
 <table class="rank-volume"><thead><tr><th class="num">名次</th><th>机关</th><th class="num">办理总计</th></tr></thead><tbody>
-{% for e in s.rank_volume %}<tr><td class="num">{{ e.rank }}</td><td>{{ organ_cell(e.organ) }}</td><td class="num">{{ n(e.value) }}</td></tr>
+{% for e in s.rank_volume %}<tr><td class="rank">{{ e.rank }}</td><td>{{ organ_cell(e.organ) }}</td><td class="num">{{ n(e.value) }}</td></tr>
 {% endfor %}</tbody></table></details>
 </div>
 <div>{{ chart("rank_disclosure") }}</div>
@@ -283,7 +285,7 @@ TEMPLATE = r"""<!DOCTYPE html>
 <h3>{{ t.label }}</h3>
 <p class="note">最低样本量规则：只对分母不少于 {{ t.threshold }} {{ t.kind }}的机关排名（v_metric_params）；其余机关单列，不排名。</p>
 {% if t.ranked %}<table class="rank-rate" data-rate="{{ t.key }}"><thead><tr><th class="num">名次</th><th>机关</th><th class="num">N</th><th class="num">{{ t.label }}</th></tr></thead><tbody>
-{% for e in t.ranked %}<tr><td class="num">{{ e.rank }}</td><td>{{ organ_cell(e.organ) }}</td><td class="num">{{ n(e.n) }}</td><td class="num">{{ n(e.rate) }}</td></tr>
+{% for e in t.ranked %}<tr><td class="rank">{{ e.rank }}</td><td>{{ organ_cell(e.organ) }}</td><td class="num">{{ n(e.n) }}</td><td class="num">{{ n(e.rate) }}</td></tr>
 {% endfor %}</tbody></table>{% else %}<p class="note">没有机关达到最低样本量。</p>{% endif %}
 {% if t.unranked %}<details><summary>不参与排名的机关（{{ t.unranked|length }} 个，N &lt; {{ t.threshold }}）</summary>
 <ul class="unranked" data-rate="{{ t.key }}">{% for e in t.unranked %}<li>{{ organ_cell(e.organ) }}：N = {{ n(e.n) }}，{{ n(e.rate) }}</li>{% endfor %}</ul></details>{% endif %}
@@ -320,7 +322,7 @@ TEMPLATE = r"""<!DOCTYPE html>
 <section id="children">
 <h2>七、下级区域</h2>
 <table class="children"><thead><tr><th>区域</th><th>级别</th><th class="num">应公开</th><th class="num">找到报告</th><th class="num">未通过硬性规则</th></tr></thead><tbody>
-{% for c in s.children %}<tr><td>{% if links.children.get(c.id) %}<a class="child" href="{{ links.children[c.id] }}">{{ c.name }}</a>{% else %}{{ c.name }}{% endif %}</td><td>{{ c.level }}</td><td class="num">{{ c.registered }}</td><td class="num">{{ c.found }}</td><td class="num">{{ c.failing }}</td></tr>
+{% for c in s.children %}<tr><td>{% if links.children.get(c.id) %}<a class="child" href="{{ links.children[c.id] }}">{{ c.name }}</a>{% else %}{{ c.name }}{% endif %}</td><td>{{ c.level }}</td><td class="num">{{ n(c.registered) }}</td><td class="num">{{ n(c.found) }}</td><td class="num">{{ n(c.failing) }}</td></tr>
 {% endfor %}</tbody></table>
 </section>
 {% endif %}

@@ -83,19 +83,19 @@ def build_report(
     *,
     children: bool = True,
     progress: Callable[[str], None] | None = None,
+    built: Iterable[tuple[str, int]] = (),
 ) -> list[Path]:
     """The page of ``region`` (id or name) and ``year``, then (``children``) the pages of the regions
-    directly below it, each linked from the first page. Returns the paths, the region's own first."""
+    directly below it, each linked from the first page. ``built``: other region-years the same run
+    writes (linked although their files do not exist yet). Returns the paths, the region's own first."""
     from ogi.report.queries import collect_children
 
     out_dir = Path(out_dir or reports_dir())
     reg_id, kids = collect_children(engine, region)
     todo = [(reg_id, year)] + ([(k, year) for k in kids] if children else [])
     paths = []
-    for i, (rid, y) in enumerate(todo):
-        # the children exist by the time they are linked: list them as built (the parent is built
-        # first so that a child built alone later still finds it)
-        path, _ = build_page(engine, rid, y, out_dir, built=todo)
+    for rid, y in todo:
+        path, _ = build_page(engine, rid, y, out_dir, built=[*todo, *built])
         paths.append(path)
         if progress:
             progress(f"{rid}/{y}")
@@ -126,11 +126,15 @@ def refresh_reports(
             with engine.connect() as c:
                 sql = "SELECT id FROM regions WHERE parent_id IS NULL ORDER BY id"
                 cities = [r for (r,) in c.execute(text(sql))]
+        from ogi.report.queries import collect_children
+
         out: dict[str, str] = {}
         for city in cities:
-            loaded = region_years(engine, city)
-            for y in sorted(set(years)) if years else loaded:
-                for path in build_report(engine, city, y, out_dir, progress=progress):
+            wanted = sorted(set(years)) if years else region_years(engine, city)
+            city_id, kids = collect_children(engine, city)
+            every = [(r, y) for r in (city_id, *kids) for y in wanted]  # all linked to each other
+            for y in wanted:
+                for path in build_report(engine, city, y, out_dir, progress=progress, built=every):
                     out[f"{path.parent.parent.name}/{y}"] = str(path)
         return out
     finally:

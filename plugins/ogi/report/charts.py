@@ -57,7 +57,8 @@ def stacked_bars(
     """Bars per ``category`` (rows ``{"category", "series", "value"}``) stacked by ``series`` in the given
     orders (fixed colours per series, whatever the data holds)."""
     cat = {"field": "category", "type": "nominal", "title": category, "sort": list(categories)}
-    val = {"field": "value", "type": "quantitative", "title": value_title, "stack": "zero"}
+    val = {"field": "value", "type": "quantitative", "title": value_title, "stack": "zero",
+           "axis": {"tickMinStep": 1, "format": ",d"}}  # fmt: skip
     order = {s: i for i, s in enumerate(series)}
     data = [{**d, "o": order.get(d["series"], len(order))} for d in data]
     enc = {
@@ -83,17 +84,38 @@ def stacked_bars(
 def ranked_bars(
     data: list[dict[str, Any]], *, title: str, value_title: str, percent: bool = False
 ) -> dict[str, Any]:
-    """One bar per organ (rows ``{"organ", "value"}``), in the order given (the ranking)."""
+    """One bar per organ (rows ``{"organ", "value"}``), in the order given (the ranking).
+
+    The order is a numeric field (``rank``), never a list of names: Vega-Lite compiles a custom sort
+    list into a Vega expression, and text from documents must not reach an expression. Names are made
+    unique (a nominal axis would merge two organs of the same name)."""
+    seen: dict[str, int] = {}
+    rows = []
+    for i, d in enumerate(data):
+        name = clean_label(d["organ"])
+        seen[name] = seen.get(name, 0) + 1
+        rows.append(
+            {"organ": name if seen[name] == 1 else f"{name} ({seen[name]})", "value": d["value"], "rank": i}
+        )
     x = {"field": "value", "type": "quantitative", "title": value_title}
     if percent:
         x["axis"] = {"format": ".0%"}
         x["scale"] = {"domain": [0, 1]}
     enc = {
-        "y": {"field": "organ", "type": "nominal", "title": None, "sort": [d["organ"] for d in data]},
+        "y": {"field": "organ", "type": "nominal", "title": None, "sort": {"field": "rank", "op": "min"}},
         "x": x,
-        "tooltip": [{"field": "organ"}, {"field": "value", "format": ".1%" if percent else ","}],
     }
-    return _spec(data, title, mark={"type": "bar", "color": PALETTE[0]}, encoding=enc, height={"step": 20})
+    return _spec(rows, title, mark={"type": "bar", "color": PALETTE[0]}, encoding=enc, height={"step": 20})
+
+
+_INVISIBLE = dict.fromkeys([*range(32), 0x7F, 0x2028, 0x2029, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                            *range(0x2066, 0x206A), 0xFEFF], " ")  # fmt: skip
+
+
+def clean_label(text: Any) -> str:
+    """A label from a document for a chart: control, line/paragraph separator, zero-width and bidi
+    characters become spaces (they draw nothing useful and can upset a renderer)."""
+    return " ".join(str(text).translate(_INVISIBLE).split())
 
 
 def rate_lines(

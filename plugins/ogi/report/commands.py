@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
         total = 1 + (0 if args.no_children else len(kids))
         from ogi.report.progress import Stages
 
-        with Stages(enabled=not args.quiet) as stages:
+        with Stages(enabled=None if not args.quiet else False) as stages:
             task = stages.stage(f"report {args.region} {args.year}", total=total)
             paths = build_report(
                 engine,

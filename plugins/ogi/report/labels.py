@@ -69,6 +69,14 @@ RATE_DENOMINATORS: dict[str, str] = {
     "lit_after_review_correction_rate": "lit_after_review_decided",
     "lit_correction_rate": "lit_decided",
 }
+#: how each rate's denominator N is computed (v_metrics), shown in its drill-down
+DENOMINATOR_NOTES: dict[str, str] = {
+    "disclosure_rate": "N = 表三（七）总计（总计列）",
+    "review_correction_rate": "N = 行政复议 总计 − 尚未审结（已审结案件）",
+    "lit_direct_correction_rate": "N = 未经复议直接起诉 总计 − 尚未审结",
+    "lit_after_review_correction_rate": "N = 复议后起诉 总计 − 尚未审结",
+    "lit_correction_rate": "N = 两类行政诉讼的（总计 − 尚未审结）之和",
+}
 #: the cells a rate is computed from (numerator and denominator parts), for the drill-down
 RATE_CELLS: dict[str, tuple[CellRef, ...]] = {
     "disclosure_rate": tuple(CellRef(3, r, "total") for r in ("granted", "partial_grant", "total_processed")),

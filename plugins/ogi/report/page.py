@@ -124,6 +124,7 @@ class Builder:
         rate: bool = False,
         note: str | None = None,
         cls: str = "",
+        derived: bool = False,
     ) -> Num:
         """A number whose drill-down lists ``cells`` of ``reports`` (default: the year's reports of the region)."""
         text = fmt_rate(value) if rate else fmt_count(value)
@@ -136,7 +137,13 @@ class Builder:
                 pairs += [(r["report_id"], x) for x in cs]
         rids = [r["report_id"] for r in reps]
         ref = self.src.ref(
-            label, text, cells=pairs, reports=() if cells else rids, fallback_reports=rids, note=note
+            label,
+            text,
+            cells=pairs,
+            reports=() if cells else rids,
+            fallback_reports=rids,
+            note=note,
+            derived=derived or rate,
         )
         return Num(text, ref, cls)
 
@@ -365,7 +372,13 @@ class Builder:
             cls="" if meets else "below-n",
         )  # fmt: skip
         n_num = self.num(
-            n, f"{label} 的分母（已审结 / 已办理件数）", cells=L.RATE_CELLS[rate], year=year, reports=reports
+            n,
+            f"{label} 的分母 N",
+            cells=L.RATE_CELLS[rate],
+            year=year,
+            reports=reports,
+            derived=True,
+            note=L.DENOMINATOR_NOTES[rate],
         )
         return {"rate": rate_num, "n": n_num, "meets": meets, "threshold": threshold}
 
@@ -589,17 +602,24 @@ class Builder:
     # 7. districts ------------------------------------------------------------------------------
 
     def children(self) -> None:
+        """The regions directly below: registered organs, reports found, reports failing a hard rule
+        (the same counts as v_coverage for each of them), each linked to its list."""
+        y = self.year
         out = []
         for c in self.d["children"]:
-            cov = c.get("coverage") or {}
+            organs = set(c["organs"])
+            expected = [e for e in self.d["expected"] if e["organ_id"] in organs]
+            registered = {e["organ_id"] for e in expected}
+            found = [r for r in self.year_reports if r["organ_id"] in registered]
+            failing = [r for r in found if (r["n_hard_failed"] or 0) > 0]
             out.append(
                 {
                     "id": c["id"],
                     "name": c["name"],
                     "level": L.LEVEL_LABELS.get(c["level"] or "", c["level"] or ""),
-                    "registered": fmt_count(cov.get("organs_registered")),
-                    "found": fmt_count(cov.get("reports_found")),
-                    "failing": fmt_count(cov.get("reports_with_hard_failures")),
+                    "registered": self.count_of(expected, f"{y} 年 {c['name']}：应公开机关", organs=True),
+                    "found": self.count_of(found, f"{y} 年 {c['name']}：找到的报告"),
+                    "failing": self.count_of(failing, f"{y} 年 {c['name']}：未通过硬性规则的报告"),
                 }
             )
         self.page.sections["children"] = out

@@ -111,14 +111,14 @@ def collect(engine: Engine, region: str, year: int) -> dict[str, Any]:
             else []
         )
         children = _rows(conn, "SELECT id, name, level FROM regions WHERE parent_id = :r ORDER BY id", **p)
-        child_cov = {
-            c["region_id"]: c
-            for c in _rows(
-                conn,
-                "SELECT * FROM v_coverage WHERE year = :y AND region_id IN (SELECT id FROM regions WHERE parent_id = :r)",
-                **p,
-            )
-        }
+        child_organs: dict[str, list[str]] = defaultdict(list)
+        for row in _rows(
+            conn,
+            "SELECT region_id, organ_id FROM v_region_organs"
+            " WHERE region_id IN (SELECT id FROM regions WHERE parent_id = :r) ORDER BY organ_id",
+            **p,
+        ):
+            child_organs[row["region_id"]].append(row["organ_id"])
         reports = _rows(conn, _REPORTS, **p)
         facts = {
             (f["report_id"], f["table_no"], f["row_key"], f["col_key"]): f for f in _rows(conn, _FACTS, **p)
@@ -152,7 +152,7 @@ def collect(engine: Engine, region: str, year: int) -> dict[str, Any]:
     return {
         "region": reg,
         "parent": parent[0] if parent else None,
-        "children": [{**c, "coverage": child_cov.get(c["id"])} for c in children],
+        "children": [{**c, "organs": child_organs.get(c["id"], [])} for c in children],
         "year": year,
         "years": years,
         "summary": summary,

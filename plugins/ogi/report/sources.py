@@ -9,7 +9,8 @@ The page carries one JSON block (``<script type="application/json" id="ogi-sourc
 * ``facts``: one array per printed cell referred to: report id, table, row key, column key, value,
   printed text, how it was read, table/row/column index in the document, page and bounding box (PDF),
   and the index of the cell's printed label in ``labels``;
-* ``refs``: number id → label, shown value, fact indexes, report ids, organ ids, note.
+* ``refs``: number id → label, shown value, fact indexes, report ids, organ ids, note, and ``derived``
+  when the number is computed from its cells (a rate, a denominator) rather than their sum.
 
 A number in a table is ``<a class="n" href="#drill" data-ref="n17">…</a>``; the page's script shows
 ``refs.n17`` in the drill-down panel, writing every text with ``textContent`` (never as markup).
@@ -112,6 +113,7 @@ class Sources:
         organs: Iterable[str] = (),
         note: str | None = None,
         fallback_reports: Iterable[int] = (),
+        derived: bool = False,
     ) -> str:
         """Register one number: ``cells`` are (report id, cell) pairs; printed cells that exist become
         its facts (blank cells too: their printed text says so). ``fallback_reports`` are listed when
@@ -142,6 +144,7 @@ class Sources:
             "reports": rids,
             "organs": oids,
             **({"note": note} if note else {}),
+            **({"derived": True} if derived else {}),
         }
         return ref_id
 
