@@ -14,6 +14,8 @@ job (``ogi.parse.labels``).
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Container
 from dataclasses import dataclass
 
 V2019 = "v2019"
@@ -104,6 +106,9 @@ T3_APPLICANT_COLS: tuple[str, ...] = T3_COL_KEYS[:-1]
 T3_LEGAL_PERSON_COLS: tuple[str, ...] = T3_COL_KEYS[1:-1]
 
 T3_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+#: the word of T3_NOTE that marks table 三's header rows, however the rest of the note is worded
+T3_NOTE_MARKER = "勾稽关系"
+assert T3_NOTE_MARKER in T3_NOTE
 T3_HEADER_LABELS: tuple[str, ...] = ("申请人情况", "法人或其他组织")
 
 
@@ -180,6 +185,27 @@ T3_OTHER_ROWS: dict[str, tuple[str, ...]] = {
 }
 #: "三、本年度办理结果" rowspan per version: a reliable fingerprint (§2.3)
 T3_RESULTS_ROWSPAN: dict[str, int] = {V2019: 20, V2021: 22}
+#: the version a "三、本年度办理结果" rowspan identifies (the inverse of T3_RESULTS_ROWSPAN)
+T3_VERSION_BY_RESULTS_ROWSPAN: dict[int, str] = {n: v for v, n in T3_RESULTS_ROWSPAN.items()}
+#: labels of the subtotal rows some reports add to table 三 (not in the template; their values are ignored)
+T3_SUBTOTAL_ROW_LABELS: tuple[str, ...] = ("小计", "合计")
+#: the word of an invented subtotal column header (法人或其他组织小计), and its full labels
+SUBTOTAL_WORD = "小计"
+T3_SUBTOTAL_COL_LABELS: tuple[str, ...] = (SUBTOTAL_WORD, "法人或其他组织" + SUBTOTAL_WORD)
+
+
+def t3_shape(
+    rows: Container[str], *, results_rowspan: int | None = None, default: str | None = None
+) -> str | None:
+    """Which （六）其他处理 shape table 三 prints: v2021 when it prints the three sub-rows (or its
+    "三、本年度办理结果" spans 22 rows), v2019 when it prints the single row (or spans 20), else ``default``.
+    ``rows`` holds the table's row keys (a ``Report.table3``)."""
+    by_rowspan = T3_VERSION_BY_RESULTS_ROWSPAN.get(results_rowspan) if results_rowspan else None
+    if any(k in rows for k in T3_OTHER_ROWS[V2021]) or by_rowspan == V2021:
+        return V2021
+    if any(k in rows for k in T3_OTHER_ROWS[V2019]) or by_rowspan == V2019:
+        return V2019
+    return default
 #: number of sub-rows per printed group, used for flattened text where labels are lost (§5.7)
 T3_GROUP_SIZES: dict[str, int] = {"denied": 8, "unable": 3, "notproc": 5}
 
@@ -264,6 +290,11 @@ class T2SubTable:
 
 def _caption(item: str) -> str:
     return f"第二十条第（{item}）项"
+
+
+#: a table 二 caption (``_caption``) in normalised text (``ogi.parse.labels.norm``: ASCII brackets);
+#: group 1 is the item (一, 五, …)
+T2_CAPTION_PATTERN = re.compile(r"第二十条第\(?([一二三四五六七八九十]{1,2})\)?项")
 
 
 _V19_ITEMS_COLS = (
@@ -421,3 +452,8 @@ def all_cell_refs(version: str) -> tuple[CellRef, ...]:
     refs += [CellRef(3, r.key, c) for r in t3_rows_for(version) for c in T3_COL_KEYS]
     refs += [CellRef(4, k) for k in T4_KEYS]
     return tuple(refs)
+
+
+#: words only the report's own tables print (table 三's first row and header, table 二's first header cell,
+#: table 四's review group): a page table holding one of them is a report table, not page chrome
+REPORT_TABLE_MARKERS: tuple[str, ...] = ("本年新收", "申请人情况", "予以公开", T2_HEADER_FIRST_CELL, "行政复议")

@@ -19,6 +19,7 @@ import re
 
 from lxml import etree
 
+from ogi import templates as T
 from ogi.parse import limits as L
 from ogi.parse.detect import decode_html
 from ogi.parse.grid import Cell, Document, Table
@@ -36,7 +37,7 @@ _SKIP = frozenset(
 _SPACES = re.compile(r"[ \t\r\f\v\xa0\u3000]+")
 #: characters XML cannot hold (C0 controls but tab/LF/CR, U+FFFE/U+FFFF); HTML ignores them anyway
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_REPORT_TABLE = re.compile("本年新收|申请人情况|予以公开|信息内容|行政复议")
+_REPORT_TABLE = re.compile("|".join(map(re.escape, T.REPORT_TABLE_MARKERS)))
 _ANCHOR_TEXT = ("总体情况", "政府信息公开")
 
 

@@ -49,11 +49,11 @@ _T4_HEADER_CORES = frozenset(L.core(x) for g in T.T4_GROUPS for x in (g.label, g
 _T4_LABEL_CORES = _T4_HEADER_CORES | {L.core(label) for _, label in T.T4_OUTCOMES}
 _T3_ORDER: tuple[str, ...] = T.T3_ROW_KEYS
 #: leaf column headers of table 三 (and an invented 小计 column, to be skipped) by normalised label
-_T3_COL_BY_CORE = {L.core(c.label): c.key for c in T.T3_COLUMNS} | {
-    "小计": "_subtotal",
-    "法人或其他组织小计": "_subtotal",
-}
+_T3_COL_BY_CORE = {L.core(c.label): c.key for c in T.T3_COLUMNS} | dict.fromkeys(
+    T.T3_SUBTOTAL_COL_LABELS, "_subtotal"
+)
 _OTHER_SUBROWS = T.T3_OTHER_ROWS[T.V2021]
+_T3_COMMERCIAL_CORE = L.core(next(c.label for c in T.T3_COLUMNS if c.key == "commercial_enterprise"))
 
 
 def _t2_tables() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[tuple[str, ...], str]]]:
@@ -71,8 +71,8 @@ def _t2_tables() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[tuple[str,
 
 _T2_ROW_LABELS, _T2_COLS = _t2_tables()
 _T2_COL_LABELS = {k: v[0] for k, v in _T2_COLS.items()}
-_CAPTION = re.compile(r"第二十条第\(?([一二三四五六七八九十]{1,2})\)?项")
-_SKIP_ROW_CORES = frozenset({"小计", "合计"})
+_CAPTION = T.T2_CAPTION_PATTERN
+_SKIP_ROW_CORES = frozenset(T.T3_SUBTOTAL_ROW_LABELS)
 
 
 @dataclass
@@ -249,7 +249,7 @@ class _TableReader:
             self._t2_header(header_cells)  # a header row whose first cell is not "信息内容"
             return
         if all(r.read_as == READ_BLANK for _, _, r in values):  # a header row, or a row of blanks
-            if any(c in _T3_HEADER_CORES or "勾稽关系" in n for c, n in zip(cores, norms)):
+            if any(c in _T3_HEADER_CORES or T.T3_NOTE_MARKER in n for c, n in zip(cores, norms)):
                 self.ctx = "t3"
                 self.t3_headers.extend(norms)
                 for (_, c), core in zip(labels, cores):
@@ -266,7 +266,7 @@ class _TableReader:
                 return
         vals = self._vals(ti, ri, values)
         last = labels[-1][1].text if labels else ""
-        if not labels and len(values) >= len(T.T4_KEYS) and not self.t4:  # only table 四 has 15 values
+        if not labels and len(values) >= len(T.T4_KEYS) and not self.t4:  # only table 四 has that many values
             self.ctx = "t4"
         if self.ctx == "t4" and (not labels or L.best_match(last, _T3_ROW_LABELS) is None):
             self._t4_row(vals)
@@ -402,7 +402,7 @@ class _TableReader:
         self.t3[key] = {ck: self._count(T.CellRef(3, key, ck), v) for ck, v in cols.items()}
 
     def _next_key(self) -> str | None:
-        shape = {20: T.V2019, 22: T.V2021}.get(self.t3_results_rowspan or 0, self.hint)
+        shape = T.T3_VERSION_BY_RESULTS_ROWSPAN.get(self.t3_results_rowspan or 0, self.hint)
         order = [r.key for r in T.t3_rows_for(shape)]
         if self.t3_last is None:
             return order[0]
@@ -442,7 +442,7 @@ class _TableReader:
         if geo is not None:
             return geo
         n, width = len(vals), len(T.T3_COL_KEYS)
-        has_subtotal_col = any("小计" in h for h in self.t3_headers)
+        has_subtotal_col = any(T.SUBTOTAL_WORD in h for h in self.t3_headers)
         while len(vals) > width + has_subtotal_col and vals[-1].reading.read_as == READ_BLANK:
             vals = vals[:-1]  # trailing empty cells (flattened exports end rows with empty pipes)
         while not has_subtotal_col and len(vals) > width and vals[0].reading.read_as == READ_BLANK:
@@ -453,11 +453,11 @@ class _TableReader:
                 self._ignore([vals[sub]], "subtotal column not in the template")
                 vals = vals[:sub] + vals[sub + 1 :]
             else:
-                self.warnings.append(f"table 三: row {key} prints {n} value cells; the first 7 are read")
+                self.warnings.append(f"table 三: row {key} prints {n} value cells; the first {width} are read")
             vals = vals[:width]
         elif n < width and self.doc.format != "text":
             self.warnings.append(
-                f"table 三: row {key} prints {n} of 7 value cells; the missing ones are null"
+                f"table 三: row {key} prints {n} of {width} value cells; the missing ones are null"
             )
         return {ck: (vals[i] if i < len(vals) else None) for i, ck in enumerate(T.T3_COL_KEYS)}
 
@@ -466,8 +466,8 @@ class _TableReader:
         arithmetic on a fully printed, non-zero row."""
         if by_header:
             heads = self.t3_headers
-            sub = next(i for i, h in enumerate(heads) if "小计" in h)
-            com = next((i for i, h in enumerate(heads) if L.core(h) == "商业企业"), None)
+            sub = next(i for i, h in enumerate(heads) if T.SUBTOTAL_WORD in h)
+            com = next((i for i, h in enumerate(heads) if L.core(h) == _T3_COMMERCIAL_CORE), None)
             return 1 if com is not None and sub < com else 6
         if any(v.reading.value is None for v in vals):
             return None
@@ -494,7 +494,7 @@ class _TableReader:
 
     def table4(self) -> dict[str, int | None]:
         if self.t4 and len(self.t4) < len(T.T4_KEYS):
-            self.warnings.append(f"table 四: only {len(self.t4)} of 15 values found; the rest are null")
+            self.warnings.append(f"table 四: only {len(self.t4)} of {len(T.T4_KEYS)} values found; the rest are null")
         vals = self.t4 + [None] * (len(T.T4_KEYS) - len(self.t4))
         return {k: self._count(T.CellRef(4, k), v) for k, v in zip(T.T4_KEYS, vals)} if self.t4 else {}
 
@@ -507,10 +507,11 @@ class _TableReader:
             if label:
                 self.warnings.append(f"table 三: row {label!r} not recognised; read as {key} by position")
             self._store_t3(key, vals)
-        if "other_processing" in self.t3 and any(k in self.t3 for k in _OTHER_SUBROWS):
-            del self.t3["other_processing"]
+        (v2019_other,) = T.T3_OTHER_ROWS[T.V2019]
+        if v2019_other in self.t3 and any(k in self.t3 for k in _OTHER_SUBROWS):
+            del self.t3[v2019_other]
             for ck in T.T3_COL_KEYS:
-                src = self.prov.pop(T.CellRef(3, "other_processing", ck), None)
+                src = self.prov.pop(T.CellRef(3, v2019_other, ck), None)
                 if src is not None and src.table_index is not None:
                     self.ignored[(src.table_index, src.row, src.col)] = "subtotal row above its sub-rows"
             self.warnings.append(
@@ -519,11 +520,7 @@ class _TableReader:
         return {k: self.t3[k] for k in _T3_ORDER if k in self.t3}
 
     def t3_shape(self) -> str | None:
-        if any(k in self.t3 for k in _OTHER_SUBROWS) or self.t3_results_rowspan == 22:
-            return T.V2021
-        if "other_processing" in self.t3 or self.t3_results_rowspan == 20:
-            return T.V2019
-        return None
+        return T.t3_shape(self.t3, results_rowspan=self.t3_results_rowspan)
 
 
 # ---------------------------------------------------------------------------- text metadata
@@ -950,7 +947,7 @@ def map_document(doc: Document, *, url: str | None = None) -> ParsedReport:
         or not table4
         or not table3
         or bool(missing)
-        or 0 < len(reader.t4) < 15
+        or 0 < len(reader.t4) < len(T.T4_KEYS)
         or bool(lost)
         or bool(reader.implausible)
     )

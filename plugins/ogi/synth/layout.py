@@ -135,8 +135,9 @@ def _t2_table(report: Report, opts: Options) -> LTable:
 
 
 def t3_shape(report: Report) -> str:
-    """v2019 (single （六） row) or v2021 (three sub-rows), from the rows the report prints."""
-    return T.V2019 if "other_processing" in report.table3 else T.V2021
+    """v2019 (single （六） row) or v2021 (three sub-rows), from the rows the report prints
+    (``ogi.templates.t3_shape``; v2021 when it prints neither)."""
+    return T.t3_shape(report.table3, default=T.V2021)
 
 
 def _t3_table(report: Report, opts: Options) -> LTable:

@@ -35,12 +35,8 @@ def as_report(item: Report | ParsedReport) -> Report:
 
 
 def t3_shape(report: Report) -> str:
-    """Which （六）其他处理 shape table 三 prints: the three v2021 sub-rows, or the single v2019 row."""
-    if any(k in report.table3 for k in T.T3_OTHER_ROWS[V2021]):
-        return V2021
-    if "other_processing" in report.table3:
-        return V2019
-    return report.template_version
+    """Which （六）其他处理 shape table 三 prints (``ogi.templates.t3_shape``), else the report's version."""
+    return T.t3_shape(report.table3, default=report.template_version)
 
 
 @cache
