@@ -106,6 +106,13 @@ class CellSource:
             d["bbox"] = [round(x, 2) for x in self.bbox]
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CellSource:
+        d = dict(d)
+        if d.get("bbox") is not None:
+            d["bbox"] = tuple(d["bbox"])
+        return cls(**d)
+
 
 # ---------------------------------------------------------------------------- canonical report
 
@@ -214,22 +221,43 @@ class ParsedReport:
             return None
         return not self.completeness.get("unaccounted") and not self.completeness.get("double")
 
-    def to_dict(self) -> dict[str, Any]:
-        """Canonical JSON plus a ``_meta`` block (for archives and debugging, not the schema)."""
-        return {
-            **self.report.to_canonical(),
-            "_meta": {
-                "source_format": self.source_format,
-                "status": self.status,
-                "template_version_detected": self.template_version_detected,
-                "template_version_expected": self.template_version_expected,
-                "warnings": self.warnings,
-                "tables_present": {str(k): v for k, v in self.tables_present.items()},
-                "extras": self.extras,
-                "completeness": self.completeness,
-                "provenance": {str(k): v.to_dict() for k, v in self.provenance.items()},
-            },
+    def to_dict(self, *, sections: bool = False) -> dict[str, Any]:
+        """Canonical JSON plus a ``_meta`` block (for archives and debugging, not the schema).
+        ``sections=True`` adds the narrative sections (what the parse store keeps for the warehouse;
+        ``ogi parse --json`` leaves them out)."""
+        meta: dict[str, Any] = {
+            "source_format": self.source_format,
+            "status": self.status,
+            "template_version_detected": self.template_version_detected,
+            "template_version_expected": self.template_version_expected,
+            "warnings": self.warnings,
+            "tables_present": {str(k): v for k, v in self.tables_present.items()},
+            "extras": self.extras,
+            "completeness": self.completeness,
+            "provenance": {str(k): v.to_dict() for k, v in self.provenance.items()},
         }
+        if sections:
+            meta["sections"] = self.sections
+        return {**self.report.to_canonical(), "_meta": meta}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ParsedReport:
+        """The inverse of ``to_dict`` (provenance, sections and completeness included when present)."""
+        d = dict(d)
+        meta = d.pop("_meta")
+        return cls(
+            report=Report.from_canonical(d),
+            source_format=meta["source_format"],
+            template_version_detected=meta["template_version_detected"],
+            template_version_expected=meta["template_version_expected"],
+            provenance={CellRef.parse(k): CellSource.from_dict(v) for k, v in meta.get("provenance", {}).items()},
+            warnings=list(meta.get("warnings", [])),
+            sections=dict(meta.get("sections", {})),
+            tables_present={int(k): v for k, v in meta.get("tables_present", {}).items()},
+            extras=dict(meta.get("extras", {})),
+            status=ParseStatus(meta.get("status", ParseStatus.PARSED)),
+            completeness=dict(meta.get("completeness", {})),
+        )
 
 
 # ---------------------------------------------------------------------------- validation result
@@ -269,6 +297,11 @@ class RuleResult:
             "imputed_zero": self.imputed_zero,
             "detail": self.detail,
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RuleResult:
+        """The inverse of ``to_dict``."""
+        return cls(**{**d, "cells": tuple(d.get("cells") or ())})
 
 
 # ---------------------------------------------------------------------------- ids

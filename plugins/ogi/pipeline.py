@@ -269,9 +269,7 @@ def parse_document(sha: str, *, filename: str | None, url: str | None, force: bo
     except Exception as e:  # a parser bug: quarantine this document, keep the batch going; not cached
         log.exception("parser failed on %s", sha)
         return {"status": QUARANTINED, "reason": "parser_error", "message": f"{type(e).__name__}: {e}"}
-    stored = parsed.to_dict()
-    stored["_meta"]["sections"] = parsed.sections  # not part of to_dict(); the warehouse keeps them
-    _write_json(ok, stored)
+    _write_json(ok, parsed.to_dict(sections=True))  # the warehouse keeps the narrative sections
     bad.unlink(missing_ok=True)
     return {"status": parsed.status, "path": str(ok), **_completeness_fields(parsed.completeness)}
 
@@ -303,30 +301,10 @@ def parse_batch(run: Mapping[str, Any], fetched: Mapping[str, Any]) -> dict[str,
 
 
 def read_parsed(path: Path | str):
-    """A stored parse back as a ``ParsedReport`` (provenance included)."""
-    from ogi.model import CellSource, ParsedReport, Report
-    from ogi.templates import CellRef
+    """A stored parse back as a ``ParsedReport`` (provenance and sections included)."""
+    from ogi.model import ParsedReport
 
-    d = json.loads(Path(path).read_text("utf-8"))
-    meta = d.pop("_meta")
-    prov = {}
-    for ref, src in meta.get("provenance", {}).items():
-        if src.get("bbox") is not None:
-            src["bbox"] = tuple(src["bbox"])
-        prov[CellRef.parse(ref)] = CellSource(**src)
-    return ParsedReport(
-        report=Report.from_canonical(d),
-        source_format=meta["source_format"],
-        template_version_detected=meta["template_version_detected"],
-        template_version_expected=meta["template_version_expected"],
-        provenance=prov,
-        warnings=list(meta.get("warnings", [])),
-        sections=dict(meta.get("sections", {})),
-        tables_present={int(k): v for k, v in meta.get("tables_present", {}).items()},
-        extras=dict(meta.get("extras", {})),
-        status=meta.get("status", PARSED),
-        completeness=dict(meta.get("completeness", {})),
-    )
+    return ParsedReport.from_dict(json.loads(Path(path).read_text("utf-8")))
 
 
 # ----------------------------------------------------------------------------- validate
@@ -373,8 +351,7 @@ def _read_results(path: str | None) -> dict[str, list]:
     by_report: dict[str, list] = defaultdict(list)
     if path:
         for d in json.loads(Path(path).read_text("utf-8")):
-            d["cells"] = tuple(d.get("cells") or ())
-            by_report[d["report"]].append(RuleResult(**d))
+            by_report[d["report"]].append(RuleResult.from_dict(d))
     return by_report
 
 
