@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench services system-packages lint clean
+.PHONY: install demo test test-fast bench services system-packages lint clean
 
 # A virtualenv with the pinned stack; bytecode compiled at install time (GX imports 3x faster).
 $(STAMP): pyproject.toml requirements.lock
@@ -32,6 +32,10 @@ demo: install
 # The test suite (what CI runs).
 test: install system-packages services
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# The quick tier: the suite without the tests marked slow (pyproject.toml [tool.pytest.ini_options] markers).
+test-fast: install services
+	$(PY) -m pytest -q -p no:cacheprovider -m "not slow" $(PYTEST_ARGS)
 
 # Benchmarks: figures for docs/benchmarks.md; not part of CI.
 bench: install services
