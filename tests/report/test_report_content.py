@@ -200,3 +200,25 @@ def test_page_is_self_contained(city_pages):
         csp = doc.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")[0]
         assert "default-src 'none'" in csp and "script-src 'sha256-" in csp
     assert city_pages[1].parent.parent.name == DISTRICT
+
+
+def test_same_page_on_postgresql(city, pg_url, city_pages, tmp_path):
+    """The page built from PostgreSQL says the same as the one built from SQLite: every number, with
+    the same printed cells behind it."""
+    from ogi.report import build_report
+    from ogi.warehouse.db import get_engine
+    from reportkit import load_city
+
+    load_city(pg_url, city)
+    engine = get_engine(pg_url)
+    pg_page = build_report(engine, CITY, YEAR, tmp_path, children=False)[0]
+    engine.dispose()
+
+    def numbers(path):
+        src = _sources(_doc(path))
+        cells = [repr((f[1], f[2], f[3], f[4], f[5])) for f in src["facts"]]  # table, row, col, value, text
+        return sorted(
+            (r["label"], r["value"], sorted(cells[i] for i in r["facts"])) for r in src["refs"].values()
+        )
+
+    assert numbers(pg_page) == numbers(city_pages[0])
