@@ -321,3 +321,25 @@ def slug(name: str) -> str:
 def report_key(organ_id: str, year: int) -> str:
     """Natural key of an organ-year: one current report version per key."""
     return f"{organ_id}/{year}"
+
+
+def split_report_key(key: str) -> tuple[str, int]:
+    """``organ_id/year`` back into its parts (the inverse of ``report_key``)."""
+    organ, _, year = key.rpartition("/")
+    if not organ or not year.isdigit():
+        raise ValueError(f"not a report key (organ_id/year): {key!r}")
+    return organ, int(year)
+
+
+def document_key(organ_id: str, year: int, sha256: str) -> str:
+    """Key of one document of one organ-year, ``organ/year@sha256`` (the full hash: a prefix could be
+    forged to collide). Validation runs use it as the report id, so results never cross documents."""
+    return f"{report_key(organ_id, year)}@{sha256}"
+
+
+def split_document_key(key: str) -> tuple[str, int, str]:
+    """``organ_id/year@sha256`` back into its parts (the inverse of ``document_key``)."""
+    rkey, _, sha = key.rpartition("@")
+    if not rkey or not sha:
+        raise ValueError(f"not a document key (organ_id/year@sha256): {key!r}")
+    return (*split_report_key(rkey), sha)

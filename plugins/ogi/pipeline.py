@@ -1,5 +1,9 @@
 """The batch stage functions the Airflow tasks call (and ``ogi demo`` / the benchmark through them).
 
+Task glue around the stage core (``ogi.stages``: parse a document, validate, give load items their own
+results, load), which ``ogi load`` and the national benchmark call too; this module adds the run folder,
+the parse store and the per-batch hand-offs.
+
 Keys in, keys out: tasks hand each other organ ids, archive keys (sha256) and paths under ``OGI_HOME``,
 never parsed reports. Every run keeps its working files in ``OGI_HOME/runs/<run id>/``:
 
@@ -29,8 +33,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ogi import config
-from ogi.model import FAILURE_OUTCOMES, FetchStatus, ParseStatus, RuleStatus
+from ogi import config, stages
+from ogi.model import FAILURE_OUTCOMES, FetchStatus, ParseStatus, RuleStatus, document_key
 
 log = logging.getLogger(__name__)
 
@@ -193,18 +197,11 @@ def load_plan(run_id: str) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- fetch
 
 
-def _archive(fresh: bool = False):
-    """The content-addressed archive; ``fresh`` forgets ETag/Last-Modified so everything downloads."""
+def _archive():
+    """The content-addressed archive."""
     from ogi.fetch.archive import Archive
 
-    if not fresh:
-        return Archive(config.archive_dir())
-
-    class _Fresh(Archive):
-        def validators(self, url: str) -> None:
-            return None
-
-    return _Fresh(config.archive_dir())
+    return Archive(config.archive_dir())
 
 
 def fetch_batch(run: Mapping[str, Any], batch: Mapping[str, Any]) -> dict[str, Any]:
@@ -218,7 +215,8 @@ def fetch_batch(run: Mapping[str, Any], batch: Mapping[str, Any]) -> dict[str, A
         registry,
         int(batch["year"]),
         organs=batch["organs"],
-        archive=_archive(fresh=bool(run.get("force_fetch"))),
+        archive=_archive(),
+        conditional=not run.get("force_fetch"),  # forced: ignore stored ETag/Last-Modified, download all
         via=run.get("via"),
         allow_private_hosts=True if run.get("via") else None,  # via is a local portal by definition
     )
@@ -250,7 +248,6 @@ def parse_document(sha: str, *, filename: str | None, url: str | None, force: bo
     """Parse one archived document (or reuse the stored parse of the same bytes by the same parser
     version). Returns ``{"status", "path"}`` or ``{"status": "quarantined", "reason", "message"}``."""
     from ogi.model import ParseError
-    from ogi.parse.limits import parse_bytes_bounded
 
     ok, bad = parsed_path(sha), parsed_path(sha, error=True)
     if not force and ok.exists():
@@ -260,7 +257,7 @@ def parse_document(sha: str, *, filename: str | None, url: str | None, force: bo
         return {"status": QUARANTINED, **json.loads(bad.read_text("utf-8"))}
     data = _archive().get(sha)
     try:
-        parsed = parse_bytes_bounded(data, filename=filename, url=url)  # limits: ogi.parse.limits
+        parsed = stages.parse_document(data, filename=filename, url=url)  # limits: ogi.parse.limits
     except ParseError as e:
         err = {"reason": e.reason, "message": e.message}
         _write_json(bad, err)
@@ -317,8 +314,6 @@ def _parsed_items(batch: Mapping[str, Any]) -> list[dict[str, Any]]:
 def _document_key(item: Mapping[str, Any]) -> str | None:
     """The id a document's rule results carry (``organ/year@sha256``): results are stored and looked up
     by document, so two documents of one organ-year never get each other's results."""
-    from ogi.warehouse.load import document_key
-
     return document_key(item["organ_id"], int(item["year"]), item["sha256"]) if item.get("sha256") else None
 
 
@@ -330,10 +325,8 @@ def validate_batch(run: Mapping[str, Any], parsed: Mapping[str, Any]) -> dict[st
     items = _parsed_items(parsed)
     if not items:
         return out
-    from ogi.validate.run import validate_batch as gx_validate
-
     reports = {_document_key(i): read_parsed(i["parse"]["path"]) for i in items}
-    vr = gx_validate(reports, data_docs_dir=config.datadocs_dir() / parsed["batch_id"])
+    vr = stages.validate_documents(reports, data_docs_dir=config.datadocs_dir() / parsed["batch_id"])
     path = Path(run["run_dir"]) / "results" / f"{parsed['batch_id']}.json"
     _write_json(path, [r.to_dict() for r in vr.results])
     failed = Counter((r.report, r.severity) for r in vr.results if r.status == RuleStatus.FAILED)
@@ -346,13 +339,13 @@ def validate_batch(run: Mapping[str, Any], parsed: Mapping[str, Any]) -> dict[st
 
 
 def _read_results(path: str | None) -> dict[str, list]:
+    """A batch's stored rule results, by document key."""
     from ogi.model import RuleResult
 
-    by_report: dict[str, list] = defaultdict(list)
-    if path:
-        for d in json.loads(Path(path).read_text("utf-8")):
-            by_report[d["report"]].append(RuleResult.from_dict(d))
-    return by_report
+    if not path:
+        return {}
+    stored = json.loads(Path(path).read_text("utf-8"))
+    return stages.results_by_document(RuleResult.from_dict(d) for d in stored)
 
 
 # ----------------------------------------------------------------------------- load
@@ -430,7 +423,7 @@ def load(run: Mapping[str, Any], validated: Sequence[Mapping[str, Any]]) -> dict
         wl.sync_registry(engine, load_registry(registry_path))
     info = _run_info(run)
     for (_reg, region, year), members in sorted(groups.items()):
-        res = wl.load_batch(engine, [_load_item(i, r) for i, r in members], run=info)
+        res = stages.load_documents(engine, [_load_item(i, r) for i, r in members], run=info)
         counts = {k: len(v) for k, v in _jsonable(res).items() if isinstance(v, list)}
         out["groups"].append({"region": region, "year": year, **counts, "n_facts": res.n_facts})
         out["report_keys"] += [report_key(i["organ_id"], i["year"]) for i, _ in members if i.get("parse", {}).get("path")]

@@ -1,10 +1,10 @@
 """``ogi bench national``: N generated reports (mixed formats) through parse → validate → load (PostgreSQL).
 
 Outside Airflow: work is cut into chunks of whole organs (all their years), and a pool of 1 or 2
-worker processes each generates a chunk (timed apart, not counted in throughput), parses every
-document with ``ogi.parse.parse_bytes``, validates the chunk with ``validate_batch`` (one GX run),
-and loads it with ``load_batch`` in one transaction into a fresh PostgreSQL database per worker
-setting. Printed: reports/s end to end and per stage, parse ms per format, cell accuracy against
+worker processes each generates a chunk (timed apart, not counted in throughput), then runs the
+stage core (``ogi.stages``, as the DAG and ``ogi load`` do): parses every document (in process, not in
+the bounded worker), validates the chunk in one GX run keyed by document, and loads it in one
+transaction into a fresh PostgreSQL database per worker setting. Printed: reports/s end to end and per stage, parse ms per format, cell accuracy against
 the truth per format, peak RSS (getrusage) of the workers, and throughput early vs late in the run
 (constant means cost grows linearly with N).
 """
@@ -116,12 +116,12 @@ def _documents(
 
 
 def _work(task: tuple) -> dict:
-    """Generate, parse, validate and load one chunk; return timings and counts."""
+    """Generate, parse, validate and load one chunk through the stage core (``ogi.stages``); return
+    timings and counts."""
+    from ogi import stages
     from ogi.model import ParseError, sha256_hex
-    from ogi.parse import parse_bytes
     from ogi.synth.numbers import diff_cells
-    from ogi.validate.run import validate_batch
-    from ogi.warehouse.load import LoadItem, RunInfo, load_batch
+    from ogi.warehouse.load import LoadItem, RunInfo
 
     chunk, organs, years, seed, defect_rate, weights, url, run_id, cache = task
     r: dict = {
@@ -135,47 +135,41 @@ def _work(task: tuple) -> dict:
     t0 = time.perf_counter()
     docs = _documents(chunk, organs, years, seed, defect_rate, weights, cache)
     r["gen_s"] = time.perf_counter() - t0
-    parsed, items = {}, []
+    items = []
     t1 = time.perf_counter()
     for spec, y, form, data, ext, truth, defect in docs:
         ts = time.perf_counter()
-        key = f"{spec.id}/{y}"
-        try:
-            p = parse_bytes(data, filename=f"report.{ext}")
+        try:  # in process, as the published figures were measured (docs/benchmarks.md)
+            p = stages.parse_document(data, filename=f"report.{ext}", bounded=False)
         except ParseError as e:
             p = None
             r["errors"][f"{form}:{e.reason}" + (" (expected)" if defect == "image_tables" else "")] += 1
         r["parse_s"][form] += time.perf_counter() - ts
         r["n"][form] += 1
         if p is not None:
-            parsed[key] = p
             r["parsed"][form] += 1
             r["exact"][form] += not diff_cells(truth, p.report)
-        items.append((key, spec, y, p, data, None if p else "parse_error"))
+        items.append(
+            LoadItem(
+                spec.id,
+                y,
+                p,
+                f"https://bench.invalid/{spec.id}/{y}",
+                sha256_hex(data),
+                None,
+                quarantine_reason=None if p else "parse_error",
+                organ_name=spec.name,
+                region_id=spec.region,
+            )
+        )
     r["parse_total_s"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    results = validate_batch(parsed, data_docs=False).results if parsed else []
+    parsed = {it.document_key: it.parsed for it in items if it.parsed is not None}
+    results = stages.validate_documents(parsed).results if parsed else []
     r["validate_s"] = time.perf_counter() - t2
-    by_report = defaultdict(list)
-    for res in results:
-        by_report[res.report].append(res)
     t3 = time.perf_counter()
-    load_items = [
-        LoadItem(
-            spec.id,
-            y,
-            p,
-            f"https://bench.invalid/{key}",
-            sha256_hex(data),
-            None,
-            by_report.get(key, ()),
-            q,
-            organ_name=spec.name,
-            region_id=spec.region,
-        )
-        for key, spec, y, p, data, q in items
-    ]
-    load_batch(_engine(url), load_items, run=RunInfo(run_id))
+    items = stages.with_results(items, stages.results_by_document(results))
+    stages.load_documents(_engine(url), items, run=RunInfo(run_id))
     r["load_s"] = time.perf_counter() - t3
     r["pipeline_s"] = time.perf_counter() - t1
     r["reports"] = len(docs)

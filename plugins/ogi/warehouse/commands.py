@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from ogi.model import ParseStatus
+from ogi.model import ERROR, ParseStatus, RuleStatus
 
 _WAREHOUSE_HELP = (
     "warehouse URL (default: $OGI_WAREHOUSE_URL, the Airflow connection ogi_warehouse, or the SQLite file)"
@@ -65,9 +65,9 @@ def _resolve_region(engine, name: str) -> str:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    from ogi import stages
     from ogi.model import ParseError, sha256_hex, slug
-    from ogi.parse.limits import parse_bytes_bounded
-    from ogi.warehouse.load import LoadItem, RunInfo, load_batch
+    from ogi.warehouse.load import LoadItem, RunInfo
 
     paths = [Path(p) for p in args.paths]
     missing = [str(p) for p in paths if not p.is_file()]
@@ -79,13 +79,12 @@ def cmd_load(args: argparse.Namespace) -> int:
         return _fail(f"cannot open the warehouse: {exc}")
     region_id = _resolve_region(engine, args.region) if args.region else None
     items: list[LoadItem] = []
-    parsed_by_doc = {}  # document key (organ/year@sha256) -> parse: results follow the document
     status = 0
     now = dt.datetime.now(dt.UTC)
     for path in paths:
         data = path.read_bytes()
         try:
-            parsed = parse_bytes_bounded(data, filename=path.name, url=path.resolve().as_uri())
+            parsed = stages.parse_document(data, filename=path.name, url=path.resolve().as_uri())
             reason = None
         except ParseError as exc:
             parsed, reason = None, exc.reason
@@ -111,25 +110,13 @@ def cmd_load(args: argparse.Namespace) -> int:
             region_id=region_id,
         )
         items.append(item)
-        if parsed:
-            parsed_by_doc[item.document_key] = parsed
     if not items:
         return status or _fail("nothing to load")
-    results_by_doc: dict = {}
-    if parsed_by_doc:
-        from ogi.validate.run import validate_batch
-
-        vrun = validate_batch(parsed_by_doc, data_docs=False)
-        for r in vrun.results:
-            results_by_doc.setdefault(r.report, []).append(r)
-    items = [
-        LoadItem(**{**it.__dict__, "results": tuple(results_by_doc.get(it.document_key, ()))}) for it in items
-    ]
     run = RunInfo(run_id="ogi-load-" + now.strftime("%Y%m%dT%H%M%S.%fZ"), started_at=now)
-    res = load_batch(engine, items, run=run)
+    items, res = stages.validate_and_load(engine, items, run=run)  # results follow their document
     for it in items:  # one line per document: two documents of one organ-year are two versions
         doc = res.documents.get(it.document_key, {})
-        hard = sum(1 for r in it.results if r.status == "failed" and r.severity == "error")
+        hard = sum(1 for r in it.results if r.status == RuleStatus.FAILED and r.severity == ERROR)
         state = ParseStatus.QUARANTINED if it.parsed is None else it.parsed.status
         extra = " supersedes the previous version" if doc.get("supersedes") else ""
         extra += "" if doc.get("current", True) else " (kept, not current)"

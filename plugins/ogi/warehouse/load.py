@@ -42,7 +42,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, select, update
 from sqlalchemy.exc import DBAPIError
 
-from ogi.model import NOT_EVALUABLE, ParsedReport, Report, RuleResult, report_key
+from ogi.model import (
+    NOT_EVALUABLE,
+    ParsedReport,
+    Report,
+    RuleResult,
+    document_key,
+    report_key,
+    split_report_key,
+)
 from ogi.templates import (
     MONEY,
     MONEY_WAN,
@@ -103,12 +111,6 @@ class LoadItem:
     def document_key(self) -> str:
         """The document as loaded for its organ-year: what its rule results must have been computed on."""
         return document_key(self.organ_id, self.year, self.sha256)
-
-
-def document_key(organ_id: str, year: int, sha256: str) -> str:
-    """Key of one document of one organ-year, ``organ/year@sha256`` (the full hash: a prefix could be
-    forged to collide). Validation runs use it as the report id, so results never cross documents."""
-    return f"{report_key(organ_id, year)}@{sha256}"
 
 
 @dataclass
@@ -927,13 +929,6 @@ def current_reports(
 # ----------------------------------------------------------------------------- cross-year
 
 
-def _split_key(key: str) -> tuple[str, int]:
-    organ, _, year = key.rpartition("/")
-    if not organ or not year.isdigit():
-        raise ValueError(f"not a report key (organ_id/year): {key!r}")
-    return organ, int(year)
-
-
 def run_cross_year(engine: Engine, report_keys: Iterable[str], *, run: RunInfo) -> list[RuleResult]:
     """Evaluate X-1..X-3 for each key's current report against the same organ's year Y−1, and for the
     year Y+1 report against the key's (its predecessor may just have changed). Stores the results
@@ -943,7 +938,7 @@ def run_cross_year(engine: Engine, report_keys: Iterable[str], *, run: RunInfo) 
 
     targets = set()
     for key in report_keys:
-        organ, year = _split_key(key)
+        organ, year = split_report_key(key)
         targets |= {(organ, year), (organ, year + 1)}
 
     def work(conn: Connection) -> list[RuleResult]:
