@@ -173,18 +173,29 @@ SQL_FILES: tuple[str, ...] = (
 PG_SQL_FILES: tuple[str, ...] = ("analyst_role.sql",)
 
 
-def apply_sql_files(conn) -> None:
-    """(Re-)create every view of include/sql, then the PostgreSQL grants (used by migrations)."""
-    drop_views(conn)
+def frozen_sql_dir(revision: str) -> Path:
+    """The SQL files a migration revision applies, frozen when it was written
+    (``include/migrations/<revision>/``): an upgrade never reads the current ``include/sql``, so a
+    fresh warehouse and an upgraded one get the same views. A change to a view file of include/sql
+    ships with a revision holding the new files (``tests/warehouse/test_migrations_frozen.py``)."""
+    return config.INCLUDE_DIR / "migrations" / revision
+
+
+def apply_sql_files(conn, sql_dir: Path | None = None) -> None:
+    """(Re-)create every view of ``sql_dir`` (default include/sql), then the PostgreSQL grants (used by
+    migrations, with their ``frozen_sql_dir``)."""
+    sql_dir = sql_dir or config.SQL_DIR
+    drop_views(conn, sql_dir)
     for name in SQL_FILES:
-        run_sql_file(conn, config.SQL_DIR / name)
+        run_sql_file(conn, sql_dir / name)
     if conn.dialect.name == "postgresql":
         for name in PG_SQL_FILES:
-            run_sql_file(conn, config.SQL_DIR / name)
+            run_sql_file(conn, sql_dir / name)
 
 
-def drop_views(conn) -> None:
-    """Drop the views of include/sql, dependants first (no CASCADE: SQLite has none)."""
-    names = [v for f in SQL_FILES for v in view_names(config.SQL_DIR / f)]
+def drop_views(conn, sql_dir: Path | None = None) -> None:
+    """Drop the views of ``sql_dir`` (default include/sql), dependants first (no CASCADE: SQLite has none)."""
+    sql_dir = sql_dir or config.SQL_DIR
+    names = [v for f in SQL_FILES for v in view_names(sql_dir / f)]
     for v in reversed(names):
         conn.exec_driver_sql(f"DROP VIEW IF EXISTS {v}")

@@ -1,8 +1,10 @@
 """views and roles: the SQL files of include/sql (summaries, harmonised views, metrics, coverage),
 plus the read-only analyst role on PostgreSQL.
 
-Views are re-created from the files as they are at upgrade time (``ogi.warehouse.db.SQL_FILES``);
-a later change to a view file ships with a revision that drops and re-applies the files.
+The SQL is frozen with the revision: ``include/migrations/0002/`` holds the view files
+(``ogi.warehouse.db.SQL_FILES``) and ``analyst_role.sql`` as they were when it was written, never the
+current include/sql, so fresh and upgraded warehouses are the same. A later change to a view file ships
+with a revision that drops the views and applies its own frozen copy (``db.frozen_sql_dir``).
 
 Revision ID: 0002
 Revises: 0001
@@ -11,7 +13,7 @@ Revises: 0001
 from __future__ import annotations
 
 from alembic import op
-from ogi.warehouse.db import apply_sql_files, drop_views
+from ogi.warehouse.db import apply_sql_files, drop_views, frozen_sql_dir
 
 revision = "0002"
 down_revision = "0001"
@@ -20,8 +22,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    apply_sql_files(op.get_bind())
+    apply_sql_files(op.get_bind(), frozen_sql_dir(revision))
 
 
 def downgrade() -> None:
-    drop_views(op.get_bind())
+    drop_views(op.get_bind(), frozen_sql_dir(revision))
