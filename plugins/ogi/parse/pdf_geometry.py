@@ -31,7 +31,7 @@ from ogi.parse.normalise import normalise_text
 
 _ENUMERATED = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,2}[)）.．、]")
 _CAPTION = re.compile(r"第[二三四五六七八九十]+条")
-_SECTION_HEADING = re.compile(r"^[一二三四五六七八九十]{1,2}\s*[、.．]\s*(\S.*)$")
+_SECTION_HEADING = re.compile(r"^([一二三四五六七八九十]{1,2})\s*[、.．]\s*(\S.*)$")
 
 
 def _is_section_heading(text: str) -> bool:
@@ -39,8 +39,13 @@ def _is_section_heading(text: str) -> bool:
     m = _SECTION_HEADING.match(text)
     if not m:
         return False
-    rest = L.core(m.group(1))
-    return any(L.core(lab)[:4] in rest[:16] for sec in T.SECTIONS for lab in (sec.label, *sec.aliases))
+    rest = L.core(m.group(2))
+    return any(
+        rest.startswith(L.core(lab)[:4])
+        for sec in T.SECTIONS
+        if sec.number == m.group(1)
+        for lab in (sec.label, *sec.aliases)
+    )
 
 
 _TOL = 3.0
@@ -111,6 +116,27 @@ def _template_cores() -> frozenset[str]:
 
 
 _TEMPLATE_CORES = _template_cores()
+#: row labels of tables 二 and 三 (never header words): where a table's rows begin
+_ROW_CORES = frozenset(
+    c
+    for c in (
+        *(L.core(x) for r in T.T3_ROWS for x in (r.label, *r.aliases)),
+        *(
+            L.core(x)
+            for subs in T.T2_SUBTABLES.values()
+            for st in subs
+            for r in st.rows
+            for x in (r.label, *r.aliases)
+        ),
+    )
+    if len(c) >= 2
+) - {
+    L.core(x) for x in (*(c.label for c in T.T3_COLUMNS), *(label for _, label in T.T4_OUTCOMES))
+}  # 其他, 总计
+
+
+def _is_row_label(text: str) -> bool:
+    return bool(_ENUMERATED.match(text.strip())) or L.core(text) in _ROW_CORES
 
 
 def _prints_template_label(region: list[Row]) -> bool:
@@ -417,6 +443,10 @@ def _table(region: list[Row], page: int, carried: dict) -> list[list[Cell]]:
             (j for j, r in enumerate(pre) if value_left is not None and r.segs[-1].x1 > value_left + _TOL),
             default=len(pre) - 1 if value_left is None else -1,
         )
+        # … and never past the first row that prints a row label (一、… / （三）… / 规章): a blank row
+        first_row = next((j for j, r in enumerate(pre) if any(_is_row_label(s.text) for s in r.segs)), None)
+        if first_row is not None:
+            k = min(k, first_row - 1)
         header, data = pre[: k + 1], pre[k + 1 :] + data
         label_right = _label_right([r for r in data if r.numeric])
         cols = _leaf_columns(header, label_right) if header else []
