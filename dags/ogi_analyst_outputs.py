@@ -14,6 +14,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 from ogi import assets
+from ogi.timeouts import execution_timeout
 
 
 @dag(
@@ -28,14 +29,14 @@ from ogi import assets
     doc_md=__doc__,
 )
 def analyst_outputs():
-    @task
+    @task(execution_timeout=execution_timeout("outputs"))
     def export_views() -> dict:
         """Every view of include/sql as OGI_HOME/outputs/<view>.csv."""
         from ogi import pipeline
 
         return pipeline.export_views()
 
-    @task
+    @task(execution_timeout=execution_timeout("outputs"))
     def report() -> dict:
         """The municipal report pages: OGI_HOME/reports/<region>/<year>/index.html."""
         from ogi.report import refresh_reports

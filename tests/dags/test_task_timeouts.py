@@ -23,16 +23,7 @@ ANNUAL_KINDS = {
     "summarise": "summaries",
 }
 
-_PENDING = pytest.mark.xfail(
-    strict=True,
-    reason="dags/ogi_analyst_outputs.py is another helper's file: its tasks get "
-    "execution_timeout=execution_timeout('outputs') there; remove this mark with that change",
-)
-
-
-@pytest.mark.parametrize(
-    "dag_id", [pytest.param(d, marks=_PENDING) if d == "ogi_analyst_outputs" else d for d in DAG_IDS]
-)
+@pytest.mark.parametrize("dag_id", DAG_IDS)
 def test_every_task_has_an_execution_timeout(dagbag, dag_id):
     dag = dagbag.dags[dag_id]
     assert dag.tasks
