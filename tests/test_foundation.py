@@ -4,9 +4,14 @@ import json
 
 import jsonschema
 import pytest
+from ogi import config
 from ogi import templates as t
 from ogi.model import Report
-from testenv import SHARED, corpus_reports, truth_for
+from testenv import corpus_reports, truth_for
+
+#: the canonical schema the repository carries (``ogi spec --schema``; tests/test_spec.py checks it against
+#: the code and against shared/spec where present)
+SCHEMA = config.INCLUDE_DIR / "spec" / "report.schema.json"
 
 
 def test_cell_counts_match_spec():
@@ -20,9 +25,7 @@ def test_cell_counts_match_spec():
 
 
 def test_keys_match_schema():
-    if not (SHARED / "spec" / "report.schema.json").exists():
-        pytest.skip("shared/spec absent")
-    schema = json.loads((SHARED / "spec" / "report.schema.json").read_text("utf-8"))
+    schema = json.loads(SCHEMA.read_text("utf-8"))
     assert set(schema["properties"]["table3"]["properties"]) == set(t.T3_ROW_KEYS)
     assert list(schema["properties"]["table3"]["properties"]["new_received"]["properties"]) == list(t.T3_COL_KEYS)
     assert list(schema["properties"]["table4"]["properties"]) == list(t.T4_KEYS)
@@ -30,7 +33,7 @@ def test_keys_match_schema():
 
 @pytest.mark.parametrize("path", corpus_reports(), ids=lambda p: p.name)
 def test_truth_round_trips_through_model(path):
-    schema = json.loads((SHARED / "spec" / "report.schema.json").read_text("utf-8"))
+    schema = json.loads(SCHEMA.read_text("utf-8"))
     truth = truth_for(path)
     canonical = Report.from_canonical(truth).to_canonical()
     jsonschema.validate(canonical, schema)

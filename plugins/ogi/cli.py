@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ogi.ops",
     "ogi.warehouse.commands",
     "ogi.synth.commands",
+    "ogi.spec",
     "ogi.report.commands",
     "ogi.warehouse.export",
 )

@@ -1,7 +1,7 @@
 """The canonical model of one parsed report, its provenance, and the shapes stages hand on.
 
 ``Report`` is exactly what the document states and serialises to the canonical JSON of
-``shared/spec/report.schema.json`` (no imputation, no derived values). Everything the
+``include/spec/report.schema.json`` (``ogi spec --schema``; no imputation, no derived values). Everything the
 pipeline knows *about* the document (where each value came from, warnings, detected vs
 expected template, narrative sections) lives beside it in ``ParsedReport`` and never
 leaks into the canonical JSON.

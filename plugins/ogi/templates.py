@@ -29,11 +29,15 @@ SCHEMA_ID = "ogi-annual-report/1"
 SINGLE_VALUE_COL = "value"
 
 
+#: the first statistics year of each template (§3.5 rule 3)
+FIRST_YEAR: dict[str, int] = {V2019: 2019, V2021: 2021}
+
+
 def expected_version(year: int) -> str | None:
     """Template a report for statistics year ``year`` should use (§3.5 rule 3); None if out of scope."""
-    if year >= 2021:
+    if year >= FIRST_YEAR[V2021]:
         return V2021
-    if year >= 2019:
+    if year >= FIRST_YEAR[V2019]:
         return V2019
     return None
 
