@@ -41,8 +41,9 @@ test-fast: install services
 bench: install services
 	$(VENV)/bin/ogi bench
 
+# Lint and layout: ruff's rules, and `ruff format` (run `$(VENV)/bin/ruff format .` to fix the layout).
 lint: install
-	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 clean:
 	rm -rf var/ .pytest_cache

@@ -26,7 +26,9 @@ from ogi.timeouts import execution_timeout
 
 TZ = "Asia/Shanghai"
 LABEL = "{{ batch_label }}"  # mapped task instances are named after their batch (city-year-NNN)
-POOL = "ogi_portal_requests"  # bounds concurrent fetch batches against the portals; `ogi airflow up` creates it
+POOL = (
+    "ogi_portal_requests"  # bounds concurrent fetch batches against the portals; `ogi airflow up` creates it
+)
 
 PARAMS = {
     "years": Param(
@@ -50,10 +52,16 @@ PARAMS = {
         description="Registry YAML. Empty: $OGI_REGISTRY, else every file in include/registry/.",
     ),
     "force_fetch": Param(False, type="boolean", description="Download again even if the portal says 304."),
-    "force_parse": Param(False, type="boolean", description="Parse again even if a parse of the same "
-                         "bytes by the same parser version is stored."),
-    "dry_run": Param(False, type="boolean", description="Fetch, parse and validate; print what would "
-                     "change in the warehouse; load nothing."),
+    "force_parse": Param(
+        False,
+        type="boolean",
+        description="Parse again even if a parse of the same bytes by the same parser version is stored.",
+    ),
+    "dry_run": Param(
+        False,
+        type="boolean",
+        description="Fetch, parse and validate; print what would change in the warehouse; load nothing.",
+    ),
     "batch_size": Param(25, type="integer", minimum=1, maximum=1000, description="Organs per mapped task."),
     "via": Param(
         None,

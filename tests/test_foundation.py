@@ -27,7 +27,9 @@ def test_cell_counts_match_spec():
 def test_keys_match_schema():
     schema = json.loads(SCHEMA.read_text("utf-8"))
     assert set(schema["properties"]["table3"]["properties"]) == set(t.T3_ROW_KEYS)
-    assert list(schema["properties"]["table3"]["properties"]["new_received"]["properties"]) == list(t.T3_COL_KEYS)
+    assert list(schema["properties"]["table3"]["properties"]["new_received"]["properties"]) == list(
+        t.T3_COL_KEYS
+    )
     assert list(schema["properties"]["table4"]["properties"]) == list(t.T4_KEYS)
 
 

@@ -250,7 +250,9 @@ class ParsedReport:
             source_format=meta["source_format"],
             template_version_detected=meta["template_version_detected"],
             template_version_expected=meta["template_version_expected"],
-            provenance={CellRef.parse(k): CellSource.from_dict(v) for k, v in meta.get("provenance", {}).items()},
+            provenance={
+                CellRef.parse(k): CellSource.from_dict(v) for k, v in meta.get("provenance", {}).items()
+            },
             warnings=list(meta.get("warnings", [])),
             sections=dict(meta.get("sections", {})),
             tables_present={int(k): v for k, v in meta.get("tables_present", {}).items()},

@@ -146,7 +146,9 @@ def plan_run(
     years = sorted({int(y) for y in params.get("years") or []}) or [report_year_for(logical_date)]
     paths = registry_paths(params.get("registry"))
     if not paths:
-        raise ValueError(f"no registry: set the 'registry' Param, $OGI_REGISTRY, or add {config.REGISTRY_DIR}/*.yaml")
+        raise ValueError(
+            f"no registry: set the 'registry' Param, $OGI_REGISTRY, or add {config.REGISTRY_DIR}/*.yaml"
+        )
     batches = []
     for path in paths:
         batches += make_batches(
@@ -426,7 +428,9 @@ def load(run: Mapping[str, Any], validated: Sequence[Mapping[str, Any]]) -> dict
         res = stages.load_documents(engine, [_load_item(i, r) for i, r in members], run=info)
         counts = {k: len(v) for k, v in _jsonable(res).items() if isinstance(v, list)}
         out["groups"].append({"region": region, "year": year, **counts, "n_facts": res.n_facts})
-        out["report_keys"] += [report_key(i["organ_id"], i["year"]) for i, _ in members if i.get("parse", {}).get("path")]
+        out["report_keys"] += [
+            report_key(i["organ_id"], i["year"]) for i, _ in members if i.get("parse", {}).get("path")
+        ]
         log.info("load %s %s: %s", region, year, out["groups"][-1])
     engine.dispose()
     return out
@@ -551,7 +555,9 @@ def summarise(run: Mapping[str, Any], checked: Mapping[str, Any]) -> dict[str, A
     return {k: summary[k] for k in ("run_id", "organ_years", "outcomes", "path")}
 
 
-def write_municipal_summaries(run: Mapping[str, Any], region_years: Iterable[tuple[str, int]]) -> dict[str, str]:
+def write_municipal_summaries(
+    run: Mapping[str, Any], region_years: Iterable[tuple[str, int]]
+) -> dict[str, str]:
     """``ogi.warehouse.summary.municipal_summary`` per region-year, saved as JSON under the run."""
     from ogi.warehouse import db
     from ogi.warehouse.summary import municipal_summary

@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="ogi-bench-dags-"))
     t0 = time.perf_counter()
-    generate_city(work / "city", organs=args.organs, years=range(args.year - 1, args.year + 1), seed=args.seed)
+    generate_city(
+        work / "city", organs=args.organs, years=range(args.year - 1, args.year + 1), seed=args.seed
+    )
     t_gen = time.perf_counter() - t0
     env = ops.airflow_env(
         work / "airflow",
@@ -62,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
             "batch_size": args.batch_size,
         }
         t0 = time.perf_counter()
-        ops.airflow(env, "dags", "test", "ogi_annual_reports", f"{args.year + 1}-02-01", "-c", json.dumps(conf))
+        ops.airflow(
+            env, "dags", "test", "ogi_annual_reports", f"{args.year + 1}-02-01", "-c", json.dumps(conf)
+        )
         wall = time.perf_counter() - t0
 
     db = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///")
@@ -76,14 +80,18 @@ def main(argv: list[str] | None = None) -> int:
         stages[task_id].append(seconds or 0.0)
     summary = json.loads(next((work / "ogi" / "runs").glob("*/summary.json")).read_text("utf-8"))
 
-    print(f"city: {args.organs} organs, report year {args.year}, batch size {args.batch_size} (generated in {t_gen:.1f} s)")
+    print(
+        f"city: {args.organs} organs, report year {args.year}, batch size {args.batch_size} (generated in {t_gen:.1f} s)"
+    )
     for file, ms in parse:
         print(f"DAG file parse (DagBag stats, fresh interpreter): {Path(file).name} {ms:.0f} ms")
     print(f"airflow dags test wall time: {wall:.1f} s  ({len(rows)} task instances)")
     print(f"{'stage':34} {'tis':>4} {'sum s':>8} {'max s':>7}")
     for task_id, secs in stages.items():
         print(f"{task_id:34} {len(secs):>4} {sum(secs):>8.2f} {max(secs):>7.2f}")
-    print(f"outside tasks (dags test start-up, scheduling): {wall - sum(sum(s) for s in stages.values()):.1f} s")
+    print(
+        f"outside tasks (dags test start-up, scheduling): {wall - sum(sum(s) for s in stages.values()):.1f} s"
+    )
     print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["outcomes"].items())))
     from ogi.bench import record
 

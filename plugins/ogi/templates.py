@@ -180,7 +180,9 @@ T3_ROW_BY_KEY: dict[str, T3Row] = {r.key: r for r in T3_ROWS}
 
 #: rows whose printed values partition total_processed, apart from the （六） rows (T3-H2)
 T3_OUTCOME_ROWS_COMMON: tuple[str, ...] = tuple(
-    r.key for r in T3_ROWS if r.key in ("granted", "partial_grant") or r.group in ("denied", "unable", "notproc")
+    r.key
+    for r in T3_ROWS
+    if r.key in ("granted", "partial_grant") or r.group in ("denied", "unable", "notproc")
 )
 #: the （六）其他处理 rows, by shape: one v2019 row, or the three v2021 sub-rows
 T3_OTHER_ROWS: dict[str, tuple[str, ...]] = {
@@ -210,6 +212,8 @@ def t3_shape(
     if any(k in rows for k in T3_OTHER_ROWS[V2019]) or by_rowspan == V2019:
         return V2019
     return default
+
+
 #: number of sub-rows per printed group, used for flattened text where labels are lost (§5.7)
 T3_GROUP_SIZES: dict[str, int] = {"denied": 8, "unable": 3, "notproc": 5}
 
@@ -327,7 +331,10 @@ T2_SUBTABLES: dict[str, tuple[T2SubTable, ...]] = {
             (T2Row("license", "行政许可"), T2Row("other_admin_service", "其他对外管理服务事项")),
         ),
         T2SubTable(
-            "六", _caption("六"), _V19_ITEMS_COLS, (T2Row("penalty", "行政处罚"), T2Row("coercion", "行政强制"))
+            "六",
+            _caption("六"),
+            _V19_ITEMS_COLS,
+            (T2Row("penalty", "行政处罚"), T2Row("coercion", "行政强制")),
         ),
         T2SubTable("八", _caption("八"), _V19_ITEMS_COLS[:2], (T2Row("fee", "行政事业性收费"),)),
         T2SubTable(
@@ -350,7 +357,10 @@ T2_SUBTABLES: dict[str, tuple[T2SubTable, ...]] = {
         ),
         T2SubTable("五", _caption("五"), _V21_DECISIONS, (T2Row("license", "行政许可"),)),
         T2SubTable(
-            "六", _caption("六"), _V21_DECISIONS, (T2Row("penalty", "行政处罚"), T2Row("coercion", "行政强制"))
+            "六",
+            _caption("六"),
+            _V21_DECISIONS,
+            (T2Row("penalty", "行政处罚"), T2Row("coercion", "行政强制")),
         ),
         T2SubTable(
             "八",
@@ -460,4 +470,10 @@ def all_cell_refs(version: str) -> tuple[CellRef, ...]:
 
 #: words only the report's own tables print (table 三's first row and header, table 二's first header cell,
 #: table 四's review group): a page table holding one of them is a report table, not page chrome
-REPORT_TABLE_MARKERS: tuple[str, ...] = ("本年新收", "申请人情况", "予以公开", T2_HEADER_FIRST_CELL, "行政复议")
+REPORT_TABLE_MARKERS: tuple[str, ...] = (
+    "本年新收",
+    "申请人情况",
+    "予以公开",
+    T2_HEADER_FIRST_CELL,
+    "行政复议",
+)

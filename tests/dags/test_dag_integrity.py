@@ -77,7 +77,8 @@ def test_schedule_and_report_year(dagbag, dag_id, after, expected_local):
     timetable = decode_timetable(encode_timetable(dagbag.dags[dag_id].timetable))  # as the scheduler has it
     start = dt.datetime.fromisoformat(after)
     info = timetable.next_dagrun_info(
-        last_automated_data_interval=None, restriction=TimeRestriction(earliest=start, latest=None, catchup=True)
+        last_automated_data_interval=None,
+        restriction=TimeRestriction(earliest=start, latest=None, catchup=True),
     )
     assert info.logical_date == dt.datetime.fromisoformat(expected_local)
     assert info.data_interval.start == info.data_interval.end  # zero-length in Airflow 3

@@ -23,7 +23,9 @@ def city(tmp_path_factory):
 
 def _run(dagbag, *, registry: Path, via: str, when: dt.datetime = LOGICAL, **conf):
     dag = dagbag.dags["ogi_annual_reports"]
-    dr = dag.test(logical_date=when, run_conf={"registry": str(registry), "via": via, "batch_size": 3, **conf})
+    dr = dag.test(
+        logical_date=when, run_conf={"registry": str(registry), "via": via, "batch_size": 3, **conf}
+    )
     summary = next(Path(p) for p in _summaries(dr.run_id))
     return dr, json.loads(summary.read_text("utf-8"))
 
@@ -47,7 +49,9 @@ def test_end_to_end_loads_the_truth_and_is_idempotent(airflow_db, dagbag, city, 
     with serve_portal(city_dir / "portal") as portal:
         dr, summary = _run(dagbag, registry=city_dir / "registry.yaml", via=portal.base_url)
         assert str(dr.state) == "success", _states(dr)
-        labels = {ti.rendered_map_index for ti in dr.get_task_instances() if ti.task_id == "collect.fetch_batch"}
+        labels = {
+            ti.rendered_map_index for ti in dr.get_task_instances() if ti.task_id == "collect.fetch_batch"
+        }
         assert labels == {"yunlan-2022-000", "yunlan-2022-001"}  # 5 organs, batch size 3
         assert summary["years"] == [YEAR]
         n = len([e for e in manifest.entries if e.year == YEAR])
@@ -58,7 +62,10 @@ def test_end_to_end_loads_the_truth_and_is_idempotent(airflow_db, dagbag, city, 
         before = counts(db_url)
 
         dr2, summary2 = _run(
-            dagbag, registry=city_dir / "registry.yaml", via=portal.base_url, when=LOGICAL + dt.timedelta(hours=1)
+            dagbag,
+            registry=city_dir / "registry.yaml",
+            via=portal.base_url,
+            when=LOGICAL + dt.timedelta(hours=1),
         )
     assert str(dr2.state) == "success"
     assert counts(db_url) == before
@@ -66,7 +73,9 @@ def test_end_to_end_loads_the_truth_and_is_idempotent(airflow_db, dagbag, city, 
     assert sum(g["unchanged"] for g in summary2["loaded"]) == n
 
 
-def test_failing_organs_are_reported_and_the_others_loaded(airflow_db, dagbag, city, sqlite_url, tmp_path, monkeypatch):
+def test_failing_organs_are_reported_and_the_others_loaded(
+    airflow_db, dagbag, city, sqlite_url, tmp_path, monkeypatch
+):
     """A listing answering 404 and a report replaced by garbage: both in the summary with reasons,
     every other organ loaded as its truth, the run itself succeeds."""
     from urllib.parse import urlsplit
@@ -77,7 +86,9 @@ def test_failing_organs_are_reported_and_the_others_loaded(airflow_db, dagbag, c
     city_dir = copy_city(src, tmp_path / "city")
     entries = [e for e in manifest.entries if e.year == YEAR]
     gone, garbled = entries[1], entries[2]
-    page_path(city_dir / "portal", garbled.document_url).write_bytes(b"\x00\x01 not a report at all \xff" * 50)
+    page_path(city_dir / "portal", garbled.document_url).write_bytes(
+        b"\x00\x01 not a report at all \xff" * 50
+    )
     monkeypatch.setenv("OGI_WAREHOUSE_URL", sqlite_url)
     faults = {urlsplit(gone.listing_url).path: "404"}
     with serve_portal(city_dir / "portal", faults=faults) as portal:
@@ -115,7 +126,12 @@ def test_analyst_outputs_export_the_views(airflow_db, dagbag, city, sqlite_url, 
     monkeypatch.setenv("OGI_WAREHOUSE_URL", sqlite_url)
     monkeypatch.setenv("OGI_HOME", str(tmp_path / "home"))
     with serve_portal(city_dir / "portal") as portal:
-        _run(dagbag, registry=city_dir / "registry.yaml", via=portal.base_url, when=LOGICAL + dt.timedelta(hours=2))
+        _run(
+            dagbag,
+            registry=city_dir / "registry.yaml",
+            via=portal.base_url,
+            when=LOGICAL + dt.timedelta(hours=2),
+        )
     dag = dagbag.dags["ogi_analyst_outputs"]
     dr = dag.test(logical_date=LOGICAL)
     assert str(dr.state) == "success"
@@ -132,7 +148,9 @@ def test_a_failed_run_notifies_when_configured(airflow_db, dagbag, tmp_path, mon
     out = tmp_path / "notify.jsonl"
     monkeypatch.setenv("OGI_NOTIFY", f"file:{out}")
     dag = dagbag.dags["ogi_annual_reports"]
-    dr = dag.test(logical_date=LOGICAL - dt.timedelta(days=1), run_conf={"registry": str(tmp_path / "missing.yaml")})
+    dr = dag.test(
+        logical_date=LOGICAL - dt.timedelta(days=1), run_conf={"registry": str(tmp_path / "missing.yaml")}
+    )
     assert str(dr.state) == "failed"
     messages = [json.loads(x) for x in out.read_text("utf-8").splitlines()]
     assert [(m["event"], m["dag_id"], m["run_id"], m["task_id"]) for m in messages] == [

@@ -49,7 +49,9 @@ organs:
 def test_a_filter_that_matches_nothing_is_a_clear_error(city):
     city_dir, _ = city
     with pytest.raises(ValueError, match="no organ .* matches"):
-        pipeline.plan_run({"registry": str(city_dir / "registry.yaml"), "organs": ["nobody"]}, None, run_id="x")
+        pipeline.plan_run(
+            {"registry": str(city_dir / "registry.yaml"), "organs": ["nobody"]}, None, run_id="x"
+        )
 
 
 def test_a_region_includes_the_regions_below_it():
@@ -81,7 +83,9 @@ def test_dry_run_loads_nothing_and_says_what_would_change(city, sqlite_url, monk
         params = {"registry": str(city_dir / "registry.yaml"), "years": [2022], "via": portal.base_url}
         dry = _run_stages("dry-1", {**params, "dry_run": True})
         assert counts(sqlite_url)["reports"] == 0
-        assert len(dry["would_change"]) == dry["organ_years"] and all("new report" in w for w in dry["would_change"])
+        assert len(dry["would_change"]) == dry["organ_years"] and all(
+            "new report" in w for w in dry["would_change"]
+        )
         _run_stages("real-1", params)
         n = counts(sqlite_url)["reports"]
         assert n == dry["organ_years"]

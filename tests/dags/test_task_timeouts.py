@@ -23,6 +23,7 @@ ANNUAL_KINDS = {
     "summarise": "summaries",
 }
 
+
 @pytest.mark.parametrize("dag_id", DAG_IDS)
 def test_every_task_has_an_execution_timeout(dagbag, dag_id):
     dag = dagbag.dags[dag_id]

@@ -156,13 +156,21 @@ def test_run_outcomes_are_recorded_once_per_run(db_url):
     upgrade(eng)
     rows = [
         {"organ_id": "o1", "year": 2023, "region": "r", "fetch": "found", "outcome": "parsed", "url": "u1"},
-        {"organ_id": "o2", "year": 2023, "fetch": "fetch_failed", "outcome": "fetch_failed", "reason": "http_404"},
+        {
+            "organ_id": "o2",
+            "year": 2023,
+            "fetch": "fetch_failed",
+            "outcome": "fetch_failed",
+            "reason": "http_404",
+        },
     ]
     assert record_run_outcomes(eng, "run-1", rows) == 2
     assert record_run_outcomes(eng, "run-1", rows[1:]) == 1  # the re-run of run-1 replaces its rows
     record_run_outcomes(eng, "run-2", rows)
     with eng.connect() as c:
-        got = c.execute(sa.text("SELECT run_id, organ_id, outcome, reason FROM run_outcomes ORDER BY 1, 2")).all()
+        got = c.execute(
+            sa.text("SELECT run_id, organ_id, outcome, reason FROM run_outcomes ORDER BY 1, 2")
+        ).all()
     assert [tuple(r) for r in got] == [
         ("run-1", "o2", "fetch_failed", "http_404"),
         ("run-2", "o1", "parsed", None),

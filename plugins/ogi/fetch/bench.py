@@ -196,7 +196,9 @@ def synth_city(out: Path, *, organs: int = 200, year: int = 2023, seed: int = 1)
 
     manifest = generate_city(out, organs=organs, years=range(max(2019, year - 2), year + 1), seed=seed)
     expected = {
-        e.organ_id: (FetchStatus.FOUND, e.url) if e.form else (e.expect.get("outcome", FetchStatus.NOT_PUBLISHED), None)
+        e.organ_id: (FetchStatus.FOUND, e.url)
+        if e.form
+        else (e.expect.get("outcome", FetchStatus.NOT_PUBLISHED), None)
         for e in manifest.entries
         if e.year == year
     }

@@ -453,7 +453,9 @@ class _TableReader:
                 self._ignore([vals[sub]], "subtotal column not in the template")
                 vals = vals[:sub] + vals[sub + 1 :]
             else:
-                self.warnings.append(f"table 三: row {key} prints {n} value cells; the first {width} are read")
+                self.warnings.append(
+                    f"table 三: row {key} prints {n} value cells; the first {width} are read"
+                )
             vals = vals[:width]
         elif n < width and self.doc.format != "text":
             self.warnings.append(
@@ -494,7 +496,9 @@ class _TableReader:
 
     def table4(self) -> dict[str, int | None]:
         if self.t4 and len(self.t4) < len(T.T4_KEYS):
-            self.warnings.append(f"table 四: only {len(self.t4)} of {len(T.T4_KEYS)} values found; the rest are null")
+            self.warnings.append(
+                f"table 四: only {len(self.t4)} of {len(T.T4_KEYS)} values found; the rest are null"
+            )
         vals = self.t4 + [None] * (len(T.T4_KEYS) - len(self.t4))
         return {k: self._count(T.CellRef(4, k), v) for k, v in zip(T.T4_KEYS, vals)} if self.t4 else {}
 

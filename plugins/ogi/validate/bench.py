@@ -62,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
             run = validate_batch(items, data_docs=not args.no_data_docs, data_docs_dir=Path(tmp) / str(n))
             dt, dcpu = time.perf_counter() - t, time.process_time() - cpu
             docs = "yes" if run.data_docs_index else "no"
-            record("validate", f"batch of {n} reports (Data Docs {docs})", f"{n / dt:.1f} reports/s ({dt:.1f} s)")
+            record(
+                "validate", f"batch of {n} reports (Data Docs {docs})", f"{n / dt:.1f} reports/s ({dt:.1f} s)"
+            )
             print(
                 f"{n:>8} {dt:>8.2f} {dcpu:>7.2f} {n / dt:>10.0f} {len(run.results):>9} {len(run.failed()):>7}  {docs}"
             )

@@ -49,7 +49,14 @@ TOLERANCE = 1e-6
 
 
 #: the domain of both row-wise metrics: the standard multicolumn map domain of GX
-MULTICOLUMN_DOMAIN_KEYS = ("batch_id", "table", "column_list", "row_condition", "condition_parser", "ignore_row_if")
+MULTICOLUMN_DOMAIN_KEYS = (
+    "batch_id",
+    "table",
+    "column_list",
+    "row_condition",
+    "condition_parser",
+    "ignore_row_if",
+)
 
 
 class MulticolumnLinearIdentity(MulticolumnMapMetricProvider):

@@ -323,7 +323,10 @@ def formula(rule_id: str, version: str) -> str:
 
 def catalogue_markdown() -> str:
     """The rule catalogue as a Markdown table (docs are generated from the same definitions as the suites)."""
-    lines = ["| id | severity | versions | how | rule | example identity | basis |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| id | severity | versions | how | rule | example identity | basis |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in RULES:
         version = V2021 if V2021 in r.versions else V2019
         lines.append(

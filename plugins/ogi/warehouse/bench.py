@@ -186,7 +186,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['client_cpu_s']:13.1f} {r['server_cpu_s']:13.1f}",
             flush=True,
         )
-        record("load", f"{kind}, {r['reports']} reports", f"{r['reports_per_s']:.0f} reports/s ({r['load_s']:.1f} s)")
+        record(
+            "load",
+            f"{kind}, {r['reports']} reports",
+            f"{r['reports_per_s']:.0f} reports/s ({r['load_s']:.1f} s)",
+        )
     if args.skip_summary:
         return 0
     print(f"\nmunicipal_summary(region, 2023) over {args.summary_reports:,} reports (7 years):")
@@ -198,5 +202,9 @@ def main(argv: list[str] | None = None) -> int:
             f"township {r['summary_township_s']:.2f} s",
             flush=True,
         )
-        record("load", f"{kind}, city summary over {args.summary_reports} reports", f"{r['summary_city_s']:.1f} s")
+        record(
+            "load",
+            f"{kind}, city summary over {args.summary_reports} reports",
+            f"{r['summary_city_s']:.1f} s",
+        )
     return 0

@@ -75,7 +75,6 @@ class Run(Base):
     n_results: Mapped[int] = mapped_column(Integer, default=0)
 
 
-
 class RunOutcome(Base):
     """What a DAG run did for each organ-year it planned (the run summary, queryable): fetch status or
     parse status of the document (found/parsed/partial/quarantined/not_published/fetch_failed/blocked)
@@ -93,6 +92,7 @@ class RunOutcome(Base):
     url: Mapped[str | None] = mapped_column(Text)
     sha256: Mapped[str | None] = mapped_column(String(64))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
 
 class Region(Base):
     __tablename__ = "regions"
