@@ -351,7 +351,7 @@ def demo(*, corpus: Path | None = None, years: list[int] | None = None, log=prin
     ``ogi_annual_reports`` with ``dag.test()`` (Airflow metadata and warehouse on SQLite under OGI_HOME),
     then write the municipal report pages (what ``ogi_analyst_outputs`` does after a load) and return the
     run summary (``reports``: the pages; ``report``: the city's page of the last year). ``stages``: an
-    ``ogi.report.progress.Stages`` to show one line per stage."""
+    ``ogi.progress.Stages`` to show one line per stage."""
     stages = stages or _NoStages()
     home = config.home()
     env = airflow_env(home / "airflow")
@@ -528,7 +528,7 @@ def _cmd_demo(args) -> int:
             print(line)
         return 0 if summary["state"] == "success" else 1
 
-    from ogi.report.progress import Stages
+    from ogi.progress import Stages
 
     log_path = config.home() / "logs" / f"demo-{dt.datetime.now().strftime('%Y%m%dT%H%M%S')}.log"
     print(f"OGI demo in {config.home()}: Airflow task logs go to {log_path} (--verbose prints them)")

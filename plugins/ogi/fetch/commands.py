@@ -107,17 +107,25 @@ def _fetch(args: argparse.Namespace) -> int:
         print(f"error: --{e.name.replace('_', '-')}: {e.problem}")
         return 2
     archive = Archive(Path(args.archive) if args.archive else config.archive_dir())
+    from ogi.fetch.run import select_organs
+    from ogi.progress import Stages
+
     try:
-        outcomes = fetch_reports(
-            registry,
-            args.year,
-            organs=args.organ or None,
-            archive=archive,
-            via=args.via,
-            policy=policy,
-            allow_private_hosts=True if args.allow_private_hosts else None,
-            max_workers=args.workers,
-        )
+        with Stages() as bar:  # a progress line on a terminal; nothing in scripts and pipes
+            task = bar.stage(
+                f"fetch {args.year}", total=len(select_organs(registry, args.year, args.organ or None))
+            )
+            outcomes = fetch_reports(
+                registry,
+                args.year,
+                organs=args.organ or None,
+                archive=archive,
+                via=args.via,
+                policy=policy,
+                allow_private_hosts=True if args.allow_private_hosts else None,
+                max_workers=args.workers,
+                on_done=lambda _o: bar.advance(task),
+            )
     except ArchiveError as e:
         print(f"error: fetch stopped: {e}", file=sys.stderr)
         return 1

@@ -9,7 +9,7 @@ lives on a host the registry does not allow, e.g. a redirect to a spam mirror).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -131,21 +131,28 @@ def fetch_reports(
     max_workers: int = 8,
     max_pages: int = 20,
     conditional: bool = True,
+    on_done: Callable[[FetchOutcome], None] | None = None,
 ) -> list[FetchOutcome]:
     """One outcome per organ (registry order). ``policy`` defaults to the registry's ``fetch:``
     settings over ``HttpPolicy()``; ``allow_private_hosts`` overrides the registry's setting (tests
     and demos serving a local portal through ``via``); ``conditional=False`` downloads everything
     again instead of asking "changed since?" (a forced re-fetch). An archive that cannot be written
-    raises ``ArchiveError`` (the run stops; nothing half-written is left)."""
+    raises ``ArchiveError`` (the run stops; nothing half-written is left). ``on_done`` is called with
+    each outcome as it completes (progress for the CLI)."""
     chosen = select_organs(registry, year, organs)
+
+    def one(o):
+        outcome = fetch_organ(client, registry, o, year, max_pages=max_pages)
+        if on_done is not None:
+            on_done(outcome)
+        return outcome
+
     private = registry.allow_private_hosts if allow_private_hosts is None else allow_private_hosts
     policy = policy or policy_with(None, **registry.fetch)
     with HttpClient(
         policy, via=via, allow_private_hosts=private, archive=archive, conditional=conditional
     ) as client:
         if max_workers <= 1 or len(chosen) <= 1:
-            return [fetch_organ(client, registry, o, year, max_pages=max_pages) for o in chosen]
+            return [one(o) for o in chosen]
         with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="ogi-fetch") as pool:
-            return list(
-                pool.map(lambda o: fetch_organ(client, registry, o, year, max_pages=max_pages), chosen)
-            )
+            return list(pool.map(one, chosen))

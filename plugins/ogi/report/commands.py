@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
         db.upgrade(engine)
         _, kids = collect_children(engine, args.region)
         total = 1 + (0 if args.no_children else len(kids))
-        from ogi.report.progress import Stages
+        from ogi.progress import Stages
 
         with Stages(enabled=None if not args.quiet else False) as stages:
             task = stages.stage(f"report {args.region} {args.year}", total=total)

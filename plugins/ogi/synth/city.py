@@ -20,7 +20,7 @@ import json
 import random
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -291,8 +291,10 @@ def generate_city(
     forms: Sequence[str] = FORMS,
     city_id: str = "yunlan",
     city_name: str = "云澜市",
+    on_organ: Callable[[], None] | None = None,
 ) -> Manifest:
-    """Write a synthetic city into ``out`` (see module docstring) and return its manifest."""
+    """Write a synthetic city into ``out`` (see module docstring) and return its manifest.
+    ``on_organ`` is called after each organ's documents are written (progress for the CLI)."""
     import yaml
 
     from ogi.synth import render_html as RH
@@ -413,6 +415,8 @@ def generate_city(
             manifest.entries.append(entry)
             prev_printed = report
         _listing_pages(root, listing, spec.name, items, city_name, by_year=i % 5 == 2)
+        if on_organ is not None:
+            on_organ()
 
     registry = {
         "registry": 1,

@@ -57,9 +57,19 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and any(out.iterdir()) and not (out / "manifest.json").exists():
         print(f"ogi synth: {out} exists and is not a synthetic city; choose an empty or new folder")
         return 2
-    m = generate_city(
-        out, organs=organs, years=years, seed=seed, defect_rate=rate, forms=args.forms or list(FORMS)
-    )
+    from ogi.progress import Stages
+
+    with Stages() as bar:  # a progress line on a terminal; nothing in scripts and pipes
+        task = bar.stage("synth organs", total=organs)
+        m = generate_city(
+            out,
+            organs=organs,
+            years=years,
+            seed=seed,
+            defect_rate=rate,
+            forms=args.forms or list(FORMS),
+            on_organ=lambda: bar.advance(task),
+        )
     forms = Counter(e.form or "none" for e in m.entries)
     defects = Counter(d for e in m.entries for d in e.defects)
     print(f"synthetic city {m.city_name} ({m.city_id}): {organs} organs × {len(years)} years -> {out}")

@@ -482,7 +482,7 @@ def _count_rows(engine: Engine, region: str, first: int, last: int) -> int:
 def run(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ogi.report.progress import Stages
+    from ogi.progress import Stages
     from ogi.warehouse import db
     from ogi.warehouse.summary import UnknownRegion
 
