@@ -437,31 +437,15 @@ def load(run: Mapping[str, Any], validated: Sequence[Mapping[str, Any]]) -> dict
 
 
 def would_change(engine, items: Sequence[Mapping[str, Any]]) -> list[str]:
-    """What a load of ``items`` would do, compared with the warehouse's current report versions."""
-    import sqlalchemy as sa
+    """What a load of the run's ``items`` would do (``ogi.warehouse.load.would_change``)."""
+    from ogi.warehouse.load import would_change as plan
 
-    from ogi.warehouse.models import Report
-
-    lines = []
-    with engine.connect() as c:
-        for item in items:
-            cur = c.execute(
-                sa.select(Report.sha256, Report.status).where(
-                    Report.organ_id == item["organ_id"], Report.year == int(item["year"]), Report.is_current
-                )
-            ).first()
-            p = item.get("parse") or {}
-            new = item.get("sha256") if p.get("path") else None
-            who = f"{item['organ_id']}/{item['year']}"
-            if new is None:
-                lines.append(f"{who}: nothing to load ({_outcome_row(item)['outcome']})")
-            elif cur is None:
-                lines.append(f"{who}: new report {new[:12]}")
-            elif cur.sha256 != new:
-                lines.append(f"{who}: new version {new[:12]} supersedes {cur.sha256[:12]}")
-            else:
-                lines.append(f"{who}: unchanged")
-    return lines
+    docs = []
+    for item in items:
+        p = item.get("parse") or {}
+        new = item.get("sha256") if p.get("path") else None
+        docs.append((item["organ_id"], int(item["year"]), new, _outcome_row(item)["outcome"]))
+    return plan(engine, docs)
 
 
 def cross_year(run: Mapping[str, Any], loaded: Mapping[str, Any]) -> dict[str, Any]:
@@ -604,25 +588,10 @@ def format_summary(summary: Mapping[str, Any]) -> list[str]:
 
 
 def export_views(out_dir: Path | str | None = None) -> dict[str, str]:
-    """Every warehouse view of ``include/sql/0*.sql`` as a CSV file (UTF-8 with BOM, opens in Excel):
-    what the analyst-outputs DAG refreshes whenever the warehouse Assets change. Text cells that a
-    spreadsheet would run as a formula get a leading ``'`` (``ogi.warehouse.outputs.safe_cell``)."""
-    from ogi.warehouse import db
-    from ogi.warehouse.outputs import write_csv
+    """The analyst-outputs DAG's task: ``ogi.warehouse.outputs.export_views``."""
+    from ogi.warehouse.outputs import export_views as export
 
-    out = Path(out_dir or config.home() / "outputs")
-    out.mkdir(parents=True, exist_ok=True)
-    engine = db.get_engine()
-    db.upgrade(engine)
-    written = {}
-    with engine.connect() as c:
-        for sql_file in sorted(config.SQL_DIR.glob("0*.sql")):
-            for view in db.view_names(sql_file):
-                result = c.exec_driver_sql(f"SELECT * FROM {view}")
-                written[view] = str(write_csv(out / f"{view}.csv", list(result.keys()), result))
-    engine.dispose()
-    log.info("exported %d views to %s", len(written), out)
-    return written
+    return export(out_dir)
 
 
 # ----------------------------------------------------------------------------- helpers

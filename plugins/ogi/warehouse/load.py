@@ -865,6 +865,32 @@ def _finish_run(conn: Connection, run_id: str, n_items: int, res: LoadResult) ->
     )
 
 
+# ----------------------------------------------------------------------------- dry runs
+
+
+def would_change(engine: Engine, docs: Iterable[tuple[str, int, str | None, str]]) -> list[str]:
+    """What loading ``docs`` (organ id, year, sha256 of a parsed document or None, the outcome when
+    there is nothing to load) would do, compared with the warehouse's current report versions."""
+    lines = []
+    with engine.connect() as c:
+        for organ_id, year, new, outcome in docs:
+            cur = c.execute(
+                select(m.Report.sha256, m.Report.status).where(
+                    m.Report.organ_id == organ_id, m.Report.year == year, m.Report.is_current
+                )
+            ).first()
+            who = report_key(organ_id, year)
+            if new is None:
+                lines.append(f"{who}: nothing to load ({outcome})")
+            elif cur is None:
+                lines.append(f"{who}: new report {new[:12]}")
+            elif cur.sha256 != new:
+                lines.append(f"{who}: new version {new[:12]} supersedes {cur.sha256[:12]}")
+            else:
+                lines.append(f"{who}: unchanged")
+    return lines
+
+
 # ----------------------------------------------------------------------------- reading reports back
 
 

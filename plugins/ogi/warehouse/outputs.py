@@ -11,9 +11,12 @@ strings in the database are neutralised.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 #: first characters that make a spreadsheet read a cell as a formula (OWASP: CSV injection)
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -41,3 +44,25 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) 
         w.writerows([safe_cell(v) for v in row] for row in rows)
     tmp.replace(path)
     return path
+
+
+def export_views(out_dir: Path | str | None = None) -> dict[str, str]:
+    """Every warehouse view of ``include/sql/0*.sql`` as a CSV file (UTF-8 with BOM, opens in Excel):
+    what the analyst-outputs DAG refreshes whenever the warehouse Assets change. Text cells that a
+    spreadsheet would run as a formula get a leading ``'`` (``ogi.warehouse.outputs.safe_cell``)."""
+    from ogi import config
+    from ogi.warehouse import db
+
+    out = Path(out_dir or config.home() / "outputs")
+    out.mkdir(parents=True, exist_ok=True)
+    engine = db.get_engine()
+    db.upgrade(engine)
+    written = {}
+    with engine.connect() as c:
+        for sql_file in sorted(config.SQL_DIR.glob("0*.sql")):
+            for view in db.view_names(sql_file):
+                result = c.exec_driver_sql(f"SELECT * FROM {view}")
+                written[view] = str(write_csv(out / f"{view}.csv", list(result.keys()), result))
+    engine.dispose()
+    log.info("exported %d views to %s", len(written), out)
+    return written
