@@ -11,13 +11,14 @@ never parsed reports. Every run keeps its working files in ``OGI_HOME/runs/<run 
 - ``results/<batch>.json``: rule results of one batch; ``items.json``: one row per organ-year with its
   fetch / parse / validation outcome; ``summary.json``: the run summary.
 
-Parsed reports are stored once per document and parser version: ``OGI_HOME/parsed/<parser version>/
-<sha256>.json`` (``ParsedReport.to_dict()``), or ``<sha256>.error.json`` (reason, message) when the
-document is quarantined. Failures are per organ: one organ's fetch or parse failure never raises.
+Parsed reports are stored once per document and parser version by the parse store
+(``ogi.parse.store``: ``OGI_HOME/parsed/<parser version>/<sha256>.json``, or ``<sha256>.error.json`` when
+the document is quarantined). Failures are per organ: one organ's fetch or parse failure never raises.
 
-Only the standard library, ``ogi.config`` and ``ogi.model`` (the status vocabulary; standard library and
-``ogi.templates`` only) are imported here; every stage imports its libraries
-inside the function, so the DAG file and ``ogi --help`` stay fast.
+Only the standard library and light ``ogi`` modules are imported here (``config``, ``model`` with the
+status vocabulary, ``stages``, ``parse.store``: each imports only the standard library, ``ogi.templates``
+and each other); every stage imports its libraries inside the function, so the DAG file and
+``ogi --help`` stay fast.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from ogi import config, stages
 from ogi.model import FAILURE_OUTCOMES, FetchStatus, ParseStatus, RuleStatus, document_key
+from ogi.parse import store
 
 log = logging.getLogger(__name__)
 
@@ -240,45 +242,13 @@ def _batch_keys(batch: Mapping[str, Any]) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- parse
 
 
-def parsed_path(sha: str, *, error: bool = False) -> Path:
-    from ogi.parse import PARSER_VERSION
-
-    return config.home() / "parsed" / PARSER_VERSION / f"{sha}{'.error' if error else ''}.json"
+#: the parse store's functions, where the tasks and tests have always found them
+parsed_path, read_parsed = store.parsed_path, store.read_parsed
 
 
 def parse_document(sha: str, *, filename: str | None, url: str | None, force: bool = False) -> dict[str, Any]:
-    """Parse one archived document (or reuse the stored parse of the same bytes by the same parser
-    version). Returns ``{"status", "path"}`` or ``{"status": "quarantined", "reason", "message"}``."""
-    from ogi.model import ParseError
-
-    ok, bad = parsed_path(sha), parsed_path(sha, error=True)
-    if not force and ok.exists():
-        meta = json.loads(ok.read_text("utf-8"))["_meta"]
-        return {"status": meta["status"], "path": str(ok), **_completeness_fields(meta.get("completeness"))}
-    if not force and bad.exists():
-        return {"status": QUARANTINED, **json.loads(bad.read_text("utf-8"))}
-    data = _archive().get(sha)
-    try:
-        parsed = stages.parse_document(data, filename=filename, url=url)  # limits: ogi.parse.limits
-    except ParseError as e:
-        err = {"reason": e.reason, "message": e.message}
-        _write_json(bad, err)
-        ok.unlink(missing_ok=True)
-        return {"status": QUARANTINED, **err}
-    except Exception as e:  # a parser bug: quarantine this document, keep the batch going; not cached
-        log.exception("parser failed on %s", sha)
-        return {"status": QUARANTINED, "reason": "parser_error", "message": f"{type(e).__name__}: {e}"}
-    _write_json(ok, parsed.to_dict(sections=True))  # the warehouse keeps the narrative sections
-    bad.unlink(missing_ok=True)
-    return {"status": parsed.status, "path": str(ok), **_completeness_fields(parsed.completeness)}
-
-
-def _completeness_fields(c: Mapping[str, Any] | None) -> dict[str, Any]:
-    """What the run summary shows of the parse-completeness guard: printed table numbers not read
-    into exactly one cell (such a report is partial)."""
-    if not c:
-        return {}
-    return {"unaccounted": len(c.get("unaccounted", [])) + len(c.get("double", []))}
+    """Parse one archived document through the parse store (``ogi.parse.store.parse_archived``)."""
+    return store.parse_archived(sha, filename=filename, url=url, force=force)
 
 
 def parse_batch(run: Mapping[str, Any], fetched: Mapping[str, Any]) -> dict[str, Any]:
@@ -297,13 +267,6 @@ def parse_batch(run: Mapping[str, Any], fetched: Mapping[str, Any]) -> dict[str,
             log.info("parse %s/%s: %s %s", item["organ_id"], item["year"], p["status"], p.get("reason") or "")
         items.append(item)
     return {**_batch_keys(fetched), "items": items}
-
-
-def read_parsed(path: Path | str):
-    """A stored parse back as a ``ParsedReport`` (provenance and sections included)."""
-    from ogi.model import ParsedReport
-
-    return ParsedReport.from_dict(json.loads(Path(path).read_text("utf-8")))
 
 
 # ----------------------------------------------------------------------------- validate
@@ -597,11 +560,7 @@ def export_views(out_dir: Path | str | None = None) -> dict[str, str]:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), "utf-8")
-    tmp.replace(path)
+_write_json = store.write_json
 
 
 def _parse_dt(value: Any) -> dt.datetime | None:
