@@ -47,3 +47,14 @@ def test_to_dict_keeps_sections_out_unless_asked():
 def test_rule_result_round_trips_through_json():
     r = RuleResult("o/2021@ab", "T3-H1", "error", RuleStatus.FAILED, "t3.*.total", 3, 4, ("3.granted.total",))
     assert RuleResult.from_dict(json.loads(json.dumps(r.to_dict()))) == r
+
+
+def test_batch_item_names_what_the_tasks_hand_on():
+    """``BatchItem`` is ``FetchOutcome.to_dict()`` less ``listing_pages``, plus what the tasks add."""
+    from dataclasses import fields
+
+    from ogi.fetch.run import FetchOutcome
+    from ogi.model import BatchItem
+
+    fetched = {f.name for f in fields(FetchOutcome)} - {"listing_pages"}
+    assert set(BatchItem.__annotations__) == fetched | {"organ_name", "region_id", "parse", "rules_failed"}

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 from ogi.templates import SCHEMA_ID, T3_COL_KEYS, T4_KEYS, CellRef
 
@@ -304,6 +304,55 @@ class RuleResult:
     def from_dict(cls, d: dict[str, Any]) -> RuleResult:
         """The inverse of ``to_dict``."""
         return cls(**{**d, "cells": tuple(d.get("cells") or ())})
+
+
+# ---------------------------------------------------------------------------- what the DAG's tasks hand on
+
+
+class ParseOutcome(TypedDict, total=False):
+    """What the parse task records of a found document (``ogi.parse.store.parse_archived``)."""
+
+    status: str  # ParseStatus
+    path: str  # the stored parse (parsed or partial): ParsedReport.to_dict(sections=True)
+    reason: str  # quarantined: ParseError.reason (or parser_error)
+    message: str
+    unaccounted: int  # printed table numbers not read into exactly one cell (the completeness guard)
+
+
+class BatchItem(TypedDict, total=False):
+    """One organ-year as the DAG's tasks hand it on (plain JSON: it travels through XCom):
+    ``ogi.fetch.run.FetchOutcome.to_dict()`` without ``listing_pages``, the organ's name and region,
+    then ``parse`` (parse task) and ``rules_failed`` (validate task)."""
+
+    organ_id: str
+    year: int
+    status: str  # FetchStatus
+    url: str | None
+    published_on: str | None
+    sha256: str | None
+    filename: str | None
+    content_type: str | None
+    reason: str | None
+    document_url: str | None
+    source: str | None
+    title: str | None
+    fetched_at: str | None
+    organ_name: str
+    region_id: str | None
+    parse: ParseOutcome
+    rules_failed: dict[str, int]  # severity (error, warning) -> failed rules of this document
+
+
+class Batch(TypedDict, total=False):
+    """A batch of organ-years of one registry and year, as each task returns it to the next."""
+
+    batch_id: str
+    registry: str
+    city: str
+    year: int
+    items: list[BatchItem]
+    results_path: str | None  # validate: the batch's rule results (RuleResult.to_dict() list)
+    data_docs_index: str | None
 
 
 # ---------------------------------------------------------------------------- ids

@@ -35,7 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ogi import config, stages
-from ogi.model import FAILURE_OUTCOMES, FetchStatus, ParseStatus, RuleStatus, document_key
+from ogi.model import FAILURE_OUTCOMES, Batch, BatchItem, FetchStatus, ParseStatus, RuleStatus, document_key
 from ogi.parse import store
 
 log = logging.getLogger(__name__)
@@ -208,7 +208,7 @@ def _archive():
     return Archive(config.archive_dir())
 
 
-def fetch_batch(run: Mapping[str, Any], batch: Mapping[str, Any]) -> dict[str, Any]:
+def fetch_batch(run: Mapping[str, Any], batch: Mapping[str, Any]) -> Batch:
     """Discover and archive each organ's report of the batch's year. Raw bytes are archived before
     anything parses them; per-organ failures are outcomes (``fetch_failed``, ``blocked``), not errors."""
     from ogi.fetch.registry import load_registry
@@ -251,7 +251,7 @@ def parse_document(sha: str, *, filename: str | None, url: str | None, force: bo
     return store.parse_archived(sha, filename=filename, url=url, force=force)
 
 
-def parse_batch(run: Mapping[str, Any], fetched: Mapping[str, Any]) -> dict[str, Any]:
+def parse_batch(run: Mapping[str, Any], fetched: Batch) -> Batch:
     """Parse every found document of a fetched batch; failures are quarantined with their reason."""
     items = []
     for item in fetched["items"]:
@@ -272,17 +272,17 @@ def parse_batch(run: Mapping[str, Any], fetched: Mapping[str, Any]) -> dict[str,
 # ----------------------------------------------------------------------------- validate
 
 
-def _parsed_items(batch: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _parsed_items(batch: Batch) -> list[BatchItem]:
     return [i for i in batch["items"] if i.get("parse", {}).get("path")]
 
 
-def _document_key(item: Mapping[str, Any]) -> str | None:
+def _document_key(item: BatchItem) -> str | None:
     """The id a document's rule results carry (``organ/year@sha256``): results are stored and looked up
     by document, so two documents of one organ-year never get each other's results."""
     return document_key(item["organ_id"], int(item["year"]), item["sha256"]) if item.get("sha256") else None
 
 
-def validate_batch(run: Mapping[str, Any], parsed: Mapping[str, Any]) -> dict[str, Any]:
+def validate_batch(run: Mapping[str, Any], parsed: Batch) -> Batch:
     """One Great Expectations run for the batch's parsed reports; results stored under the run folder,
     Data Docs under ``OGI_HOME/datadocs/<batch>/``. Reports are validated, and their results stored,
     under their document key (organ/year@sha256), never their organ-year alone."""
@@ -327,7 +327,7 @@ def _run_info(run: Mapping[str, Any]):
     )
 
 
-def _load_item(item: Mapping[str, Any], results: Sequence) -> Any:
+def _load_item(item: BatchItem, results: Sequence) -> Any:
     """The warehouse row set of one organ-year: a parsed report, or why there is none."""
     from ogi.warehouse.load import LoadItem
 
@@ -348,7 +348,7 @@ def _load_item(item: Mapping[str, Any], results: Sequence) -> Any:
     )
 
 
-def load(run: Mapping[str, Any], validated: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def load(run: Mapping[str, Any], validated: Sequence[Batch]) -> dict[str, Any]:
     """Write every region-year of the run to the warehouse, one transaction each; on a dry run load
     nothing and report what would change. Also writes ``items.json`` (the run's outcome table)."""
     from ogi.model import report_key
@@ -399,7 +399,7 @@ def load(run: Mapping[str, Any], validated: Sequence[Mapping[str, Any]]) -> dict
     return out
 
 
-def would_change(engine, items: Sequence[Mapping[str, Any]]) -> list[str]:
+def would_change(engine, items: Sequence[BatchItem]) -> list[str]:
     """What a load of the run's ``items`` would do (``ogi.warehouse.load.would_change``)."""
     from ogi.warehouse.load import would_change as plan
 
@@ -429,7 +429,7 @@ def cross_year(run: Mapping[str, Any], loaded: Mapping[str, Any]) -> dict[str, A
 # ----------------------------------------------------------------------------- summaries
 
 
-def _outcome_row(item: Mapping[str, Any]) -> dict[str, Any]:
+def _outcome_row(item: BatchItem) -> dict[str, Any]:
     """One organ-year's outcome: fetch status, or the parse status of a found document."""
     p = item.get("parse") or {}
     outcome = p.get("status") or item["status"]
