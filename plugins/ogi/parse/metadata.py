@@ -85,6 +85,11 @@ def find_title(doc: Document, head_lines: list[str]) -> str | None:
         v = str(doc.meta.get(k) or "").strip()
         if v and ("报告" in v or "年报" in v):
             return _clean_title(v)
+    # a document title property printed verbatim at the head (a PDF's Title, however the line wraps)
+    v = re.sub(r"\s+", "", str(doc.meta.get("title") or ""))
+    head = re.sub(r"\s+", "", "".join(head_lines))
+    if 6 <= len(v) <= 60 and "报告" in v and _TITLE_WORDS.search(v) and v in head:
+        return _clean_title(v)
     for i, ln in enumerate(head_lines):
         if (
             len(ln) <= 60
@@ -96,6 +101,12 @@ def find_title(doc: Document, head_lines: list[str]) -> str | None:
             and not ln.startswith(("本报告", "根据"))
         ):
             prev = re.sub(r"\s+", "", head_lines[i - 1]) if i else ""
+            joined = prev + re.sub(r"\s+", "", ln)
+            cut = any(m.start() < len(prev) < m.end() for m in _TITLE_WORDS.finditer(joined))
+            if cut and re.fullmatch(r"[\u4e00-\u9fff（）()\d]{2,40}", prev):
+                return _clean_title(
+                    joined
+                )  # a title keyword cut by the line break ("…年度政" / "府信息公开…")
             if (
                 re.match(r"^\s*(?:20\d{2}|[〇○零一二三四五六七八九]{4}|政府信息公开|政务公开)", ln)
                 and re.fullmatch(r"[\u4e00-\u9fff（）()\d]{2,30}", prev)
