@@ -198,8 +198,14 @@ def _fresh_db(admin_url: str, name: str) -> str:
 
 
 def _init_worker() -> None:
+    """A pool worker starts without the parent's engine, and with SIGTERM's default action: a handler
+    the parent process installed (Airflow's task runner, say) would otherwise survive the fork and
+    make ``Pool.terminate`` wait forever for a worker that ignores it."""
+    import signal
+
     global _ENGINE
     _ENGINE = None
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def run_once(
