@@ -19,15 +19,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from ogi.synth.producers import CHROMIUM_FLAGS
+
 FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *CHROMIUM_FLAGS,
     "--hide-scrollbars",
     "--window-size=1280,1000",
 )

@@ -75,6 +75,19 @@ SUPPLEMENT_RADICALS: dict[str, str] = {
     "龟": "⻳",
 }
 
+#: headless Chromium on a machine with no network: no GPU, no sandbox (root), and none of the
+#: background connections it would try (refused here, many at a time); used by every Chromium caller
+CHROMIUM_FLAGS: tuple[str, ...] = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
 
 def _radical_map() -> dict[int, str]:
     """Unified ideograph -> radical code point: every Kangxi radical (U+2F00–U+2FD5, whose NFKC form is
@@ -297,14 +310,7 @@ class ChromiumPDF(Producer):
             _run(
                 [
                     shutil.which("chromium") or "chromium",
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
+                    *CHROMIUM_FLAGS,
                     "--disable-extensions",
                     f"--user-data-dir={profile}",
                     "--no-pdf-header-footer",
