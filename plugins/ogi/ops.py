@@ -90,7 +90,13 @@ def airflow(env: Mapping[str, str], *args: str, check: bool = True, timeout: flo
 
 
 def backfill(
-    env: Mapping[str, str], from_date: str, to_date: str, *, dag_id: str = DAG_IDS[0], attempts: int = 6, log=print
+    env: Mapping[str, str],
+    from_date: str,
+    to_date: str,
+    *,
+    dag_id: str = DAG_IDS[0],
+    attempts: int = 6,
+    log=print,
 ) -> str:
     """``airflow backfill create`` (the scheduler then runs the queued runs). On SQLite the CLI can meet
     "database is locked" while the scheduler writes: retried a few times."""
@@ -154,10 +160,17 @@ def up(
     logs.mkdir(parents=True, exist_ok=True)
     pids, procs = {}, {}
     for name in SERVICES:
-        args = [airflow_bin(), name] + (["--port", str(port), "--host", "127.0.0.1"] if name == "api-server" else [])
+        args = [airflow_bin(), name] + (
+            ["--port", str(port), "--host", "127.0.0.1"] if name == "api-server" else []
+        )
         with open(logs / f"{name}.log", "ab") as out:
             proc = subprocess.Popen(
-                args, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+                args,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         pids[name], procs[name] = proc.pid, proc
     state = {"pids": pids, "port": port, "home": env["AIRFLOW_HOME"], "api_url": f"http://127.0.0.1:{port}"}
@@ -181,7 +194,9 @@ def up(
 def _check_alive(procs: Mapping[str, subprocess.Popen], logs: Path) -> None:
     for name, proc in procs.items():
         if proc.poll() is not None:
-            raise RuntimeError(f"{name} (pid {proc.pid}) exited with {proc.returncode}; see {logs / (name + '.log')}")
+            raise RuntimeError(
+                f"{name} (pid {proc.pid}) exited with {proc.returncode}; see {logs / (name + '.log')}"
+            )
 
 
 def unpause(
@@ -284,7 +299,11 @@ def demo_sources(workdir: Path, corpus: Path | None = None) -> tuple[Path, Path,
     first, last = (int(y) for y in DEMO["years"].split("-"))
     if not (city / "manifest.json").exists():
         generate_city(
-            city, organs=DEMO["organs"], years=range(first, last + 1), seed=DEMO["seed"], defect_rate=DEMO["defect_rate"]
+            city,
+            organs=DEMO["organs"],
+            years=range(first, last + 1),
+            seed=DEMO["seed"],
+            defect_rate=DEMO["defect_rate"],
         )
     return city / "registry.yaml", city / "portal", list(range(first, last + 1))
 
@@ -460,7 +479,9 @@ def _cmd_env(args) -> int:
 
     state = status(args.home)
     env = airflow_env(args.home, port=state.get("port", 8080))
-    for key in sorted(k for k in env if k.startswith(("AIRFLOW_HOME", "AIRFLOW__", "OGI_")) and k not in os.environ):
+    for key in sorted(
+        k for k in env if k.startswith(("AIRFLOW_HOME", "AIRFLOW__", "OGI_")) and k not in os.environ
+    ):
         print(f"export {key}={shlex.quote(env[key])}")
     for key in ("AIRFLOW_HOME", "OGI_HOME"):
         if key in os.environ:
@@ -560,19 +581,29 @@ def register(sub) -> None:
         "demo",
         help="run the whole pipeline locally: demo portal, Airflow dag.test, SQLite warehouse, report; print the summary",
     )
-    d.add_argument("--corpus", help="replay a real-report corpus folder (with portal.tsv) instead of the demo city")
-    d.add_argument("--year", type=int, action="append", help="report year (repeatable; default: all of the source)")
+    d.add_argument(
+        "--corpus", help="replay a real-report corpus folder (with portal.tsv) instead of the demo city"
+    )
+    d.add_argument(
+        "--year", type=int, action="append", help="report year (repeatable; default: all of the source)"
+    )
     d.add_argument(
         "--verbose", action="store_true", help="print Airflow's task logs (default: a file in OGI_HOME/logs)"
     )
     d.set_defaults(func=_cmd_demo)
-    p = sub.add_parser("airflow", help="start/stop the embedded Airflow services (scheduler, dag-processor, api-server)")
+    p = sub.add_parser(
+        "airflow", help="start/stop the embedded Airflow services (scheduler, dag-processor, api-server)"
+    )
     asub = p.add_subparsers(dest="airflow_command", metavar="ACTION", required=True)
     for name, func, text in (
         ("up", _cmd_up, "start the services, create the pool, unpause the OGI DAGs (for backfills)"),
         ("down", _cmd_down, "stop the services 'up' started (by pid)"),
         ("status", _cmd_status, "show whether the services are running"),
-        ("backfill", _cmd_backfill, "queue runs of past years (airflow backfill create) on the running services"),
+        (
+            "backfill",
+            _cmd_backfill,
+            "queue runs of past years (airflow backfill create) on the running services",
+        ),
         ("env", _cmd_env, 'print the environment for plain airflow commands: eval "$(ogi airflow env)"'),
     ):
         q = asub.add_parser(name, help=text)
@@ -581,7 +612,11 @@ def register(sub) -> None:
             q.add_argument("--port", type=int, default=None, help="api-server port (default: a free one)")
             q.add_argument("--pool-slots", type=int, default=4, help=f"slots of the {POOL} pool (default 4)")
         if name == "backfill":
-            q.add_argument("--from-date", required=True, help="first logical date, e.g. 2022-01-01 (report year 2021)")
-            q.add_argument("--to-date", required=True, help="last logical date, e.g. 2024-12-31 (report year 2023)")
+            q.add_argument(
+                "--from-date", required=True, help="first logical date, e.g. 2022-01-01 (report year 2021)"
+            )
+            q.add_argument(
+                "--to-date", required=True, help="last logical date, e.g. 2024-12-31 (report year 2023)"
+            )
             q.add_argument("--dag-id", default=YEARLY[0], choices=YEARLY)
         q.set_defaults(func=func)
