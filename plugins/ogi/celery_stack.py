@@ -633,6 +633,7 @@ def bench(argv: list[str] | None = None) -> int:
                     "tis": len(tis),
                     "task_s": sum(ti.get("duration") or 0.0 for ti in tis),
                     "hosts": sorted({ti.get("hostname") or "" for ti in tis}),
+                    "stages": _stage_seconds(tis),
                     "load": sum(load) / len(load) if load else os.getloadavg()[0],
                 }
                 results.append(r)
@@ -642,6 +643,12 @@ def bench(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
     labels = {"local": "LocalExecutor", "celery-1": "Celery, 1 worker", "celery-2": "Celery, 2 workers"}
+    stages = list(dict.fromkeys(k for r in results for k in r["stages"]))
+    print("\nsum of task-instance seconds per task (max of one instance):")
+    print(f"{'configuration':20} {'round':>5}  " + "  ".join(f"{k.split('.')[-1]:>17}" for k in stages))
+    for r in results:
+        cells = "  ".join(f"{r['stages'][k][0]:>9.1f} ({r['stages'][k][1]:>5.1f})" for k in stages)
+        print(f"{labels[r['name']]:20} {r['round']:>5}  {cells}")
     print(
         f"\n{args.organs}-organ city, report year {args.year}, batch size {args.batch_size}; "
         f"{os.cpu_count()} CPUs, {socket.gethostname()}, {time.strftime('%Y-%m-%d %H:%M')}"
@@ -668,6 +675,14 @@ def bench(argv: list[str] | None = None) -> int:
     else:
         shutil.rmtree(work, ignore_errors=True)
     return 0 if all(r["state"] == "success" for r in results) else 1
+
+
+def _stage_seconds(tis: list[dict]) -> dict[str, tuple[float, float]]:
+    """task id -> (sum, max) of its task instances' durations, in run order."""
+    out: dict[str, list[float]] = {}
+    for ti in sorted(tis, key=lambda t: t.get("start_date") or ""):
+        out.setdefault(ti["task_id"], []).append(ti.get("duration") or 0.0)
+    return {k: (sum(v), max(v)) for k, v in out.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
