@@ -25,11 +25,15 @@ from ogi.portal import serve_portal
 ORGANS = 6
 YEARS = (2022, 2023)
 DAG = cs.DAG_ID
-#: a killed task is noticed after 20 s without heartbeat (default 300 s)
+#: what a dead worker leaves behind is noticed in seconds, not minutes: a task it was running after 20 s
+#: without heartbeat (default 300 s); a task it had received but not started stays *queued* with its
+#: message unacknowledged in Redis, re-sent by the scheduler after 45 s (default 600 s, checked every 120 s)
 FAST_FAILURE = {
     "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_SEC": "2",
     "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
     "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2",
+    "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "45",
+    "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL": "5",
 }
 
 
