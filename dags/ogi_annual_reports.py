@@ -150,7 +150,12 @@ def build_dag(dag_id: str, cron: str, description: str):
                 _label(batch)
                 return pipeline.fetch_batch(_run(), batch)
 
-            @task(map_index_template=LABEL, execution_timeout=execution_timeout("parse"))
+            @task(  # idempotent (the parse store): a worker lost mid-parse is retried on another
+                map_index_template=LABEL,
+                execution_timeout=execution_timeout("parse"),
+                retries=2,
+                retry_delay=timedelta(seconds=30),
+            )
             def parse_batch(fetched: dict) -> dict:
                 """Parse archived bytes; store parsed JSON by sha + parser version; quarantine failures."""
                 from ogi import pipeline
@@ -163,7 +168,12 @@ def build_dag(dag_id: str, cron: str, description: str):
 
         @task_group(group_id="check_and_load", tooltip="validate, load, cross-year", doc_md=DOC_CHECK)
         def check_and_load(parsed):
-            @task(map_index_template=LABEL, execution_timeout=execution_timeout("validate"))
+            @task(  # idempotent: a worker lost mid-validation is retried on another
+                map_index_template=LABEL,
+                execution_timeout=execution_timeout("validate"),
+                retries=2,
+                retry_delay=timedelta(seconds=30),
+            )
             def validate_batch(parsed: dict) -> dict:
                 """One GX run for the batch; rule results stored beside the run; Data Docs."""
                 from ogi import pipeline

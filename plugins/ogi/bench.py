@@ -23,6 +23,7 @@ BENCHES: dict[str, str] = {
     "fetch": "ogi.fetch.bench",
     "dags": "ogi.pipeline_bench",
     "national": "ogi.synth.bench",
+    "celery": "ogi.celery_stack",
 }
 
 #: headline figures recorded by the stages run in this process: (stage, what, figure)
