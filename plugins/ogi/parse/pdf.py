@@ -31,6 +31,7 @@ from typing import Any
 
 from ogi.model import ParseError
 from ogi.parse.grid import Cell, Document, Table
+from ogi.parse.pdf_geometry import ENUMERATED as _ENUMERATED
 from ogi.parse.pdf_geometry import geometry_tables, is_caption, is_template_label
 
 #: the default "lines" strategy; tolerances a little wider for WPS/Word exports
@@ -44,7 +45,6 @@ TABLE_SETTINGS: dict[str, Any] = {
 _TOL = 2.0  # points: geometry comparisons (column edges, spans)
 _CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 _CJK_GAP = re.compile(rf"(?<=[{_CJK}]) +(?=[{_CJK}])")
-_ENUMERATED = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,2}[)）.．、]")
 _NUMBER = re.compile(r"^[\s+\-−－]?[\d０-９][\d０-９,，.．\s]*(?:万?元)?%?$")
 
 

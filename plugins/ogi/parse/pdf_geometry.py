@@ -29,7 +29,8 @@ from ogi.parse import labels as L
 from ogi.parse.grid import Cell
 from ogi.parse.normalise import normalise_text
 
-_ENUMERATED = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,2}[)）.．、]")
+#: a row label's ordinal: 一、 （三） 2. (shared with the ruled reader's page joins)
+ENUMERATED = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,2}[)）.．、]")
 _CAPTION = re.compile(r"第[二三四五六七八九十]+条")
 _SECTION_HEADING = re.compile(r"^([一二三四五六七八九十]{1,2})\s*[、.．]\s*(\S.*)$")
 
@@ -136,7 +137,7 @@ _ROW_CORES = frozenset(
 
 
 def _is_row_label(text: str) -> bool:
-    return bool(_ENUMERATED.match(text.strip())) or L.core(text) in _ROW_CORES
+    return bool(ENUMERATED.match(text.strip())) or L.core(text) in _ROW_CORES
 
 
 def _prints_template_label(region: list[Row]) -> bool:
@@ -303,7 +304,7 @@ def _fragments_of(r: Row, rows: list[Row], col_right) -> bool:
     """Append every segment of ``r`` to the segment it continues, if each continues one."""
     hosts = []
     for s in r.segs:
-        if _ENUMERATED.match(s.text) or _CAPTION.search(s.text):
+        if ENUMERATED.match(s.text) or _CAPTION.search(s.text):
             return False
         host = None
         for prev in reversed(rows[-4:]):
