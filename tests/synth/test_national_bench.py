@@ -34,7 +34,7 @@ def test_national_bench_loads_every_report_and_reuses_cached_documents(
     cache = tmp_path / "cache"
     argv = ["--reports", "20", "--workers", "1,2", "--chunk", "10", "--cache", str(cache)]
     argv += ["--pg", pg_server, "--db-prefix", bench_prefix, "--defect-rate", "0"]
-    assert national.main(argv) == 0
+    assert national.main([*argv, "--home", str(tmp_path / "home")]) == 0
     out = capsys.readouterr().out
     chunks = sorted(cache.glob("chunk-*.pickle"))
     assert len(chunks) == 2  # 20 reports in chunks of 10 (2 organs × 5 years)
@@ -52,6 +52,14 @@ def test_national_bench_loads_every_report_and_reuses_cached_documents(
         with eng.connect() as c:
             assert c.execute(sa.text("select count(*) from reports where is_current")).scalar() == 20
         eng.dispose()
+
+    # each worker setting went the DAG's way: bytes archived, parse stored as JSON (then read back)
+    from ogi.parse import PARSER_VERSION
+
+    for w in (1, 2):
+        home = tmp_path / "home" / f"w{w}"
+        assert len(list((home / "parsed" / PARSER_VERSION).glob("*.json"))) == 20
+        assert len([p for p in (home / "archive").rglob("*") if p.is_file()]) >= 20
 
     # the second run read the cache instead of generating again
     assert national.main(["--reports", "20", "--workers", "1", "--chunk", "10", "--cache", str(cache),

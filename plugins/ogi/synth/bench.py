@@ -2,9 +2,11 @@
 
 Outside Airflow: work is cut into chunks of whole organs (all their years), and a pool of 1 or 2
 worker processes each generates a chunk (timed apart, not counted in throughput), then runs the
-stage core (``ogi.stages``, as the DAG and ``ogi load`` do): parses every document (in process, not in
-the bounded worker), validates the chunk in one GX run keyed by document, and loads it in one
-transaction into a fresh PostgreSQL database per worker setting. Printed: reports/s end to end and per stage, parse ms per format, cell accuracy against
+stage core the way the DAG's tasks do: archives every document's bytes (``ogi.fetch.archive``), parses
+it through the parse store (``ogi.parse.store.parse_archived``: the bounded worker of
+``ogi.parse.limits``, the parse written as JSON) and reads the stored parse back, validates the chunk
+in one GX run keyed by document (``ogi.stages``), and loads it in one transaction into a fresh
+PostgreSQL database per worker setting. Printed: reports/s end to end and per stage, parse ms per format, cell accuracy against
 the truth per format, peak RSS (getrusage) of the workers, and throughput early vs late in the run
 (constant means cost grows linearly with N).
 """
@@ -118,8 +120,10 @@ def _documents(
 def _work(task: tuple) -> dict:
     """Generate, parse, validate and load one chunk through the stage core (``ogi.stages``); return
     timings and counts."""
-    from ogi import stages
-    from ogi.model import ParseError, sha256_hex
+    from ogi import config, stages
+    from ogi.fetch.archive import Archive
+    from ogi.model import ParseStatus
+    from ogi.parse import store
     from ogi.synth.numbers import diff_cells
     from ogi.warehouse.load import LoadItem, RunInfo
 
@@ -136,14 +140,21 @@ def _work(task: tuple) -> dict:
     docs = _documents(chunk, organs, years, seed, defect_rate, weights, cache)
     r["gen_s"] = time.perf_counter() - t0
     items = []
+    archive = Archive(config.archive_dir())
     t1 = time.perf_counter()
     for spec, y, form, data, ext, truth, defect in docs:
         ts = time.perf_counter()
-        try:  # in process, as the published figures were measured (docs/benchmarks.md)
-            p = stages.parse_document(data, filename=f"report.{ext}", bounded=False)
-        except ParseError as e:
-            p = None
-            r["errors"][f"{form}:{e.reason}" + (" (expected)" if defect == "image_tables" else "")] += 1
+        doc_url = f"https://bench.invalid/{spec.id}/{y}"
+        sha = archive.put(data, {"url": doc_url, "status": 200})  # as fetch does, before any parsing
+        # as the DAG's parse task does: bounded worker, parse stored as JSON ...
+        outcome = store.parse_archived(sha, filename=f"report.{ext}", url=doc_url)
+        if outcome["status"] == ParseStatus.QUARANTINED:
+            p, reason = None, f"{outcome['reason']}: {outcome['message']}"  # as the DAG's load task says
+            r["errors"][
+                f"{form}:{outcome['reason']}" + (" (expected)" if defect == "image_tables" else "")
+            ] += 1
+        else:  # ... and read back by the validate task
+            p, reason = store.read_parsed(outcome["path"]), None
         r["parse_s"][form] += time.perf_counter() - ts
         r["n"][form] += 1
         if p is not None:
@@ -154,10 +165,10 @@ def _work(task: tuple) -> dict:
                 spec.id,
                 y,
                 p,
-                f"https://bench.invalid/{spec.id}/{y}",
-                sha256_hex(data),
+                doc_url,
+                sha,
                 None,
-                quarantine_reason=None if p else "parse_error",
+                quarantine_reason=None if p else reason,
                 organ_name=spec.name,
                 region_id=spec.region,
             )
@@ -220,6 +231,37 @@ def run_once(
     cache: str | None = None,
     admin_url: str = ADMIN_URL,
     db_prefix: str = "ogi_bench_national",
+    home: str | None = None,
+) -> dict:
+    """One worker setting: a fresh warehouse database, and a fresh ``OGI_HOME`` (archive and parse
+    store) under ``home`` (default: a temporary folder, removed afterwards), so every document is
+    archived and parsed in this run."""
+    import os
+    import shutil
+    import tempfile
+
+    if home is None:
+        run_home, keep = tempfile.mkdtemp(prefix=f"ogi-bench-national-w{workers}-"), False
+    else:
+        run_home, keep = os.path.join(home, f"w{workers}"), True
+        shutil.rmtree(run_home, ignore_errors=True)
+    saved_home = os.environ.get("OGI_HOME")
+    os.environ["OGI_HOME"] = run_home  # the forked workers inherit it
+    try:
+        return _run_pool(
+            n, workers, years, chunk_reports, seed, defect_rate, weights, cache, admin_url, db_prefix
+        )
+    finally:
+        if saved_home is None:
+            os.environ.pop("OGI_HOME", None)
+        else:
+            os.environ["OGI_HOME"] = saved_home
+        if not keep:
+            shutil.rmtree(run_home, ignore_errors=True)
+
+
+def _run_pool(
+    n, workers, years, chunk_reports, seed, defect_rate, weights, cache, admin_url, db_prefix
 ) -> dict:
     import multiprocessing as mp
 
@@ -315,6 +357,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="keep generated chunks in DIR and reuse them (same documents for every worker setting)",
     )
+    ap.add_argument(
+        "--home",
+        metavar="DIR",
+        help="keep each worker setting's archive and parse store in DIR/wN (default: a temporary folder, removed)",
+    )
     ap.add_argument("--forms", default="html:0.55,pdf:0.2,docx:0.15,text:0.1", help="form:weight list")
     args = ap.parse_args(argv or [])
     try:
@@ -354,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
                 cache=args.cache,
                 admin_url=args.pg,
                 db_prefix=args.db_prefix,
+                home=args.home,
             )
         )
     return 0
