@@ -31,9 +31,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ogi import ops
+from ogi import airflow_services
 
-DAG_ID = ops.DAG_IDS[0]
+DAG_ID = airflow_services.DAG_IDS[0]
 ADMIN_USER = "ogi-admin"
 #: Redis db numbers the native stack may claim (one per stack; a claim key marks it as taken)
 REDIS_DBS = tuple(range(15, 7, -1))
@@ -194,11 +194,12 @@ def stack_env(
     schedules: bool = False,
     extra: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The services' environment: the embedded one (``ops.airflow_env``: dags and plugins folders, one
-    JWT secret for all, the api-server's address) with PostgreSQL metadata, the executor, the broker,
-    the queue tasks go to, SimpleAuthManager with one admin user and a password file. ``schedules=False``
-    turns the cron schedules off (``use_job_schedule``): only triggered runs run (tests, benchmarks)."""
-    env = ops.airflow_env(home, port=port)
+    """The services' environment: the embedded one (``airflow_services.airflow_env``: dags and plugins
+    folders, one JWT secret for all, the api-server's address) with PostgreSQL metadata, the executor,
+    the broker, the queue tasks go to, SimpleAuthManager with one admin user and a password file.
+    ``schedules=False`` turns the cron schedules off (``use_job_schedule``): only triggered runs run
+    (tests, benchmarks)."""
+    env = airflow_services.airflow_env(home, port=port)
     env.pop("OGI_WAREHOUSE_URL", None)  # the warehouse is the Airflow connection ogi_warehouse
     env.update(
         {
@@ -237,16 +238,21 @@ def init(
     """What the compose file's ``airflow-init`` does: migrate the metadata DB, the admin user's password,
     the fetch pool, the ``ogi_warehouse`` connection, the warehouse schema (Alembic)."""
     t0 = time.perf_counter()
-    ops.airflow(env, "db", "migrate")
+    airflow_services.airflow(env, "db", "migrate")
     Path(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]).write_text(
         json.dumps({ADMIN_USER: password})
     )
-    ops.airflow(
-        env, "pools", "set", ops.POOL, str(pool_slots), "OGI: concurrent fetch batches against the portals"
+    airflow_services.airflow(
+        env,
+        "pools",
+        "set",
+        airflow_services.POOL,
+        str(pool_slots),
+        "OGI: concurrent fetch batches against the portals",
     )
-    ops.airflow(env, "connections", "delete", "ogi_warehouse", check=False)
+    airflow_services.airflow(env, "connections", "delete", "ogi_warehouse", check=False)
     plain = warehouse_url.replace("postgresql+psycopg://", "postgresql://", 1)
-    ops.airflow(env, "connections", "add", "ogi_warehouse", "--conn-uri", plain)
+    airflow_services.airflow(env, "connections", "add", "ogi_warehouse", "--conn-uri", plain)
     # the warehouse schema, by URL: outside a task (no Execution API) the connection in the metadata DB
     # is not visible to ogi.warehouse.db; tasks read it through the api-server
     from ogi.warehouse.db import get_engine, upgrade
@@ -270,7 +276,7 @@ def start(
     env.update(extra_env or {})
     with open(stack.logs / f"{name}.log", "ab") as out:
         proc = subprocess.Popen(
-            [ops.airflow_bin(), *args],
+            [airflow_services.airflow_bin(), *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -321,7 +327,7 @@ def wait_ready(stack: Stack, *, timeout: float = 180) -> None:
     """The api-server answers and every worker has connected to the broker ("ready" in its log)."""
     deadline = time.monotonic() + timeout
     pending = set(stack.workers())
-    while not ops._port_open(stack.port) or pending:
+    while not airflow_services._port_open(stack.port) or pending:
         _check_running(stack)
         for name in list(pending):
             if " ready." in (stack.logs / f"{name}.log").read_text(errors="replace"):
@@ -350,7 +356,7 @@ def stop(stack: Stack, *, timeout: float = 30) -> list[str]:
     for pids in trees.values():
         stack.seen.update(pids)
     for name in running:
-        ops._signal_group(stack.procs[name].pid, signal.SIGTERM)
+        airflow_services._signal_group(stack.procs[name].pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     for name in running:
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -521,7 +527,7 @@ def native_stack(
             redis_db = claim_redis_db(redis_url, owner=tag)
             broker = f"{redis_url}/{redis_db}"
         slots = workers * concurrency if executor == "CeleryExecutor" else concurrency
-        port = ops.free_port()
+        port = airflow_services.free_port()
         env = stack_env(
             home,
             metadata_url=metadata_url,

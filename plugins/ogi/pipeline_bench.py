@@ -24,7 +24,7 @@ def _parse_ms(env: dict) -> list[tuple[str, float]]:
         f"b=DagBag(dag_folder={str(Path(env['AIRFLOW__CORE__DAGS_FOLDER']))!r});"
         "print(__import__('json').dumps([[s.file, s.duration.total_seconds()*1000] for s in b.dagbag_stats]))"
     )
-    from ogi.ops import airflow_bin
+    from ogi.airflow_services import airflow_bin
 
     py = Path(airflow_bin()).with_name("python")
     out = subprocess.run([str(py), "-c", code], env=env, capture_output=True, text=True, check=True).stdout
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the work folder (city, logs, warehouse)")
     args = ap.parse_args(argv)
 
-    from ogi import ops
+    from ogi import airflow_services
     from ogi.portal import serve_portal
     from ogi.synth.city import generate_city
 
@@ -50,11 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         work / "city", organs=args.organs, years=range(args.year - 1, args.year + 1), seed=args.seed
     )
     t_gen = time.perf_counter() - t0
-    env = ops.airflow_env(
+    env = airflow_services.airflow_env(
         work / "airflow",
         extra={"OGI_HOME": str(work / "ogi"), "OGI_WAREHOUSE_URL": f"sqlite:///{work / 'warehouse.db'}"},
     )
-    ops.airflow(env, "db", "migrate")
+    airflow_services.airflow(env, "db", "migrate")
     parse = _parse_ms(env)
     with serve_portal(work / "city" / "portal") as portal:
         conf = {
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             "batch_size": args.batch_size,
         }
         t0 = time.perf_counter()
-        ops.airflow(
+        airflow_services.airflow(
             env, "dags", "test", "ogi_annual_reports", f"{args.year + 1}-02-01", "-c", json.dumps(conf)
         )
         wall = time.perf_counter() - t0

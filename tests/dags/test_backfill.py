@@ -1,6 +1,6 @@
 """A real backfill of three years: scheduler (LocalExecutor), dag-processor and api-server running as
-subprocesses on a temp AIRFLOW_HOME (``ogi.ops.up``), ``airflow backfill create``, then the warehouse
-holds all three years. Slow (about 2–3 minutes): deselect with ``-m "not slow"``; CI runs it."""
+subprocesses on a temp AIRFLOW_HOME (``ogi.airflow_services.up``), ``airflow backfill create``, then the
+warehouse holds all three years. Slow (about 2–3 minutes): deselect with ``-m "not slow"``; CI runs it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 
 import pytest
 from citykit import YEARS, make_city, truth_facts, warehouse_facts
-from ogi import ops
+from ogi import airflow_services
 from ogi.portal import serve_portal
 
 POLL_TIMEOUT = 130  # s, after the services are up (up to 90 s): the test stays under 4 minutes
@@ -37,11 +37,11 @@ def test_backfill_of_three_years_with_the_scheduler(tmp_path):
             "OGI_FETCH_VIA": portal.base_url,
             "OGI_WAREHOUSE_URL": warehouse,
         }
-        state = ops.up(home, extra_env=extra, pool_slots=2, timeout=90)
+        state = airflow_services.up(home, extra_env=extra, pool_slots=2, timeout=90)
         try:
-            env = ops.airflow_env(home, port=state["port"], extra=extra)
+            env = airflow_services.airflow_env(home, port=state["port"], extra=extra)
             # 1 February of 2022, 2023, 2024 (China time) -> report years 2021, 2022, 2023
-            ops.backfill(env, "2022-01-01", "2024-12-31", dag_id="ogi_annual_reports")
+            airflow_services.backfill(env, "2022-01-01", "2024-12-31", dag_id="ogi_annual_reports")
             deadline = time.monotonic() + POLL_TIMEOUT
             runs = _runs(env)
             while time.monotonic() < deadline and not (
@@ -50,10 +50,10 @@ def test_backfill_of_three_years_with_the_scheduler(tmp_path):
                 time.sleep(2)
                 runs = _runs(env)
         finally:
-            ops.down(home)
-    assert not ops.status(home)
+            airflow_services.down(home)
+    assert not airflow_services.status(home)
     for name, pid in state["pids"].items():
-        assert not ops._alive(pid), f"{name} still running"
+        assert not airflow_services._alive(pid), f"{name} still running"
     assert [s for _, s in runs] == ["success"] * 3, runs
     for year in YEARS:
         truth = truth_facts(city_dir, manifest, year)
