@@ -41,7 +41,7 @@ ALLOWED: dict[str, str] = {
     "warehouse/commands.py": "table names in printed messages",
     "warehouse/bench.py": "names of the benchmark's generated organs and regions",
     "warehouse/export.py": "the data dictionary's descriptions (table names in Chinese)",
-    "warehouse/load.py": "the 万元 money unit, converted to 元 on load",
+    "warehouse/rows.py": "the 万元 money unit, converted to 元 on load",
 }
 
 

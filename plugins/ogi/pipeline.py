@@ -371,13 +371,15 @@ def load(run: Mapping[str, Any], validated: Sequence[Batch]) -> dict[str, Any]:
 
     from ogi.fetch.registry import load_registry
     from ogi.warehouse import db
-    from ogi.warehouse import load as wl
+    from ogi.warehouse.registry_sync import sync_registry
+    from ogi.warehouse.runs import record_run_outcomes
+    from ogi.warehouse.write import with_reconnect
 
     engine = db.get_engine()
-    wl.with_reconnect(engine, db.upgrade, engine, what="migration")  # every step below retries the same way
+    with_reconnect(engine, db.upgrade, engine, what="migration")  # every step below retries the same way
     out: dict[str, Any] = {"groups": [], "report_keys": [], "dry_run": bool(run.get("dry_run"))}
     if not run.get("dry_run"):  # the run's outcome table, failures with reasons, in the warehouse too
-        out["outcomes_recorded"] = wl.record_run_outcomes(engine, run["run_id"], table)
+        out["outcomes_recorded"] = record_run_outcomes(engine, run["run_id"], table)
     out["data_docs"] = sorted(b["data_docs_index"] for b in validated if b.get("data_docs_index"))
     if run.get("dry_run"):
         out["would_change"] = would_change(engine, [i for g in groups.values() for i, _ in g])
@@ -385,7 +387,7 @@ def load(run: Mapping[str, Any], validated: Sequence[Batch]) -> dict[str, Any]:
             log.info("dry run: %s", line)
         return out
     for registry_path in run["registries"]:  # also when nothing was found: summaries need the regions
-        wl.sync_registry(engine, load_registry(registry_path))
+        sync_registry(engine, load_registry(registry_path))
     info = _run_info(run)
     for (_reg, region, year), members in sorted(groups.items()):
         res = stages.load_documents(engine, [_load_item(i, r) for i, r in members], run=info)
@@ -416,7 +418,7 @@ def cross_year(run: Mapping[str, Any], loaded: Mapping[str, Any]) -> dict[str, A
     if loaded.get("dry_run") or not loaded.get("report_keys"):
         return {**loaded, "cross_year": {}}
     from ogi.warehouse import db
-    from ogi.warehouse.load import run_cross_year
+    from ogi.warehouse.crossyear import run_cross_year
 
     engine = db.get_engine()
     results = run_cross_year(engine, loaded["report_keys"], run=_run_info(run))

@@ -101,7 +101,8 @@ def load_hostile(url: str) -> dict[str, str]:
     from ogi.templates import CellRef, expected_version
     from ogi.validate.samples import random_report
     from ogi.warehouse.db import get_engine, upgrade
-    from ogi.warehouse.load import LoadItem, RunInfo, load_batch, sync_registry
+    from ogi.warehouse.load import LoadItem, RunInfo, load_batch
+    from ogi.warehouse.registry_sync import sync_registry
 
     s = {
         "city": hostile("恶意市"),

@@ -10,8 +10,10 @@ import pytest
 import sqlalchemy as sa
 from ogi.model import FAILED, RuleResult
 from ogi.warehouse import load as wl
+from ogi.warehouse.crossyear import run_cross_year
 from ogi.warehouse.db import get_engine, upgrade
-from ogi.warehouse.load import RunInfo, load_batch, run_cross_year, sync_registry
+from ogi.warehouse.load import RunInfo, load_batch
+from ogi.warehouse.registry_sync import sync_registry
 from whkit import (
     gen_registry,
     generated_reports,
@@ -118,7 +120,7 @@ def test_failing_batch_leaves_no_rows(engine, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(wl, "_finish_run", boom)  # fails after every row of the batch was written
+    monkeypatch.setattr(wl, "finish_run", boom)  # fails after every row of the batch was written
     with pytest.raises(RuntimeError, match="disk full"):
         load_batch(engine, items, run=RunInfo("doomed"))
     for table in ("runs", "regions", "organs", "reports", "facts", "sections", "validation_results"):

@@ -25,8 +25,10 @@ import pytest
 import sqlalchemy as sa
 from ogi.model import FAILED, RuleResult
 from ogi.warehouse import load as wl
+from ogi.warehouse import write
 from ogi.warehouse.db import get_engine, upgrade
-from ogi.warehouse.load import RunInfo, load_batch, sync_registry
+from ogi.warehouse.load import RunInfo, load_batch
+from ogi.warehouse.registry_sync import sync_registry
 from pgcluster import Cluster
 from whkit import gen_registry, generated_reports, item_of, registry, replace
 
@@ -137,9 +139,9 @@ class Fault:
 
 #: where the restart happens: the loader step it is tied to, and whether it comes after that step
 RESTART_POINTS = {
-    "at_first_statement": ("_ensure_run", False),  # the transaction's first statement is next
+    "at_first_statement": ("ensure_run", False),  # the transaction's first statement is next
     "mid_transaction": ("bulk_insert", False),  # the report rows are written, the facts' COPY is next
-    "before_commit": ("_finish_run", True),  # every row is written, COMMIT is next
+    "before_commit": ("finish_run", True),  # every row is written, COMMIT is next
 }
 
 
@@ -158,7 +160,7 @@ def test_restart_during_a_load_is_retried_and_the_warehouse_is_as_undisturbed(
     name, after = RESTART_POINTS[point]
     fault = Fault(cluster.restart)
     monkeypatch.setattr(wl, name, fault.wrap(getattr(wl, name), after=after))
-    with caplog.at_level(logging.WARNING, logger="ogi.warehouse.load"):
+    with caplog.at_level(logging.WARNING, logger="ogi.warehouse.write"):
         got = _outcome(load_batch(eng, items, run=RUN))
     assert fault.fired == 1 and fault.calls >= 2  # restarted once, then the batch ran again
     assert any("connection lost during the load" in r.getMessage() for r in caplog.records)
@@ -185,7 +187,7 @@ def test_an_outage_longer_than_one_attempt_is_waited_for(cluster, fresh, monkeyp
     fault = Fault(outage)
     monkeypatch.setattr(wl, "bulk_insert", fault.wrap(wl.bulk_insert))
     try:
-        with caplog.at_level(logging.WARNING, logger="ogi.warehouse.load"):
+        with caplog.at_level(logging.WARNING, logger="ogi.warehouse.write"):
             t0 = time.monotonic()
             got = _outcome(load_batch(eng, items, run=RUN))
             waited = time.monotonic() - t0
@@ -225,11 +227,11 @@ def test_an_outage_past_the_reconnect_budget_fails_and_writes_nothing(cluster, f
 def test_reconnect_setting_is_checked(monkeypatch):
     monkeypatch.setenv("OGI_WAREHOUSE_RECONNECT_SECONDS", "soon")
     with pytest.raises(ValueError, match="OGI_WAREHOUSE_RECONNECT_SECONDS"):
-        wl.reconnect_seconds()
+        write.reconnect_seconds()
     monkeypatch.setenv("OGI_WAREHOUSE_RECONNECT_SECONDS", "0")
-    assert wl.reconnect_seconds() == 0
+    assert write.reconnect_seconds() == 0
     monkeypatch.delenv("OGI_WAREHOUSE_RECONNECT_SECONDS")
-    assert wl.reconnect_seconds() == wl.RECONNECT_SECONDS
+    assert write.reconnect_seconds() == write.RECONNECT_SECONDS
 
 
 def test_a_statement_error_is_not_taken_for_a_lost_connection(cluster, fresh):
@@ -244,8 +246,8 @@ def test_a_statement_error_is_not_taken_for_a_lost_connection(cluster, fresh):
                               " VALUES ('nobody', 2020, 1, true, 'x', 'parsed')"))  # fmt: skip
 
     with pytest.raises(sa.exc.IntegrityError) as info:
-        wl.with_reconnect(eng, work)
-    assert calls == [1] and not wl.connection_lost(info.value)
+        write.with_reconnect(eng, work)
+    assert calls == [1] and not write.connection_lost(info.value)
 
 
 def _stored_batches(tmp_path, items) -> list[dict]:
@@ -289,7 +291,7 @@ def test_the_load_task_survives_a_restart_between_its_transactions(cluster, tmp_
         fault = Fault(cluster.restart, at=4)  # bulk_insert: facts, sections, results of group 1; then group 2
         if disturbed:
             monkeypatch.setattr(wl, "bulk_insert", fault.wrap(wl.bulk_insert))
-        with caplog.at_level(logging.WARNING, logger="ogi.warehouse.load"):
+        with caplog.at_level(logging.WARNING, logger="ogi.warehouse.write"):
             out = pipeline.load(run, batches)
         assert [g["inserted"] for g in out["groups"]] == [6, 7]
         if disturbed:

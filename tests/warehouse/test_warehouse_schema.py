@@ -150,7 +150,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
 
 def test_run_outcomes_are_recorded_once_per_run(db_url):
     """A run's outcome table lands in the warehouse; recording the same run again replaces its rows."""
-    from ogi.warehouse.load import record_run_outcomes
+    from ogi.warehouse.runs import record_run_outcomes
 
     eng = get_engine(db_url)
     upgrade(eng)

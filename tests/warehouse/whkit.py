@@ -104,7 +104,8 @@ def gen_registry(n_organs: int) -> list[Organ]:
 
 def load_everything(engine, n_gen: int = 12):
     """Registry + corpus truth + generated reports, in one batch. Returns the canonical dicts by organ."""
-    from ogi.warehouse.load import RunInfo, load_batch, sync_registry
+    from ogi.warehouse.load import RunInfo, load_batch
+    from ogi.warehouse.registry_sync import sync_registry
 
     sync_registry(engine, registry(gen_registry(n_gen)))
     reports = [(o, d) for o, _, _, d in truth_reports()] + generated_reports(n_gen)

@@ -117,7 +117,7 @@ def _server_cpu(engine) -> float | None:
 
 def bench_load(kind: str, n: int, batch: int) -> dict[str, float]:
     from ogi.warehouse.db import get_engine, upgrade
-    from ogi.warehouse.load import sync_registry
+    from ogi.warehouse.registry_sync import sync_registry
 
     n_organs, items = generated_items(n)
     with scratch_database(kind) as url:
@@ -137,7 +137,7 @@ def bench_load(kind: str, n: int, batch: int) -> dict[str, float]:
 
 def bench_summary(kind: str, n: int, batch: int) -> dict[str, float]:
     from ogi.warehouse.db import get_engine, upgrade
-    from ogi.warehouse.load import sync_registry
+    from ogi.warehouse.registry_sync import sync_registry
     from ogi.warehouse.summary import municipal_summary
 
     n_organs, items = generated_items(n, seed=1)

@@ -201,7 +201,7 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     from ogi.fetch.registry import RegistryError, load_registry
-    from ogi.warehouse.load import sync_registry
+    from ogi.warehouse.registry_sync import sync_registry
 
     try:
         registry = load_registry(args.registry)

@@ -192,47 +192,42 @@ def _queries() -> dict[str, Any]:
     where = sa.and_(
         Report.organ_id.in_(region_organs), Report.year.between(sa.bindparam("a"), sa.bindparam("b"))
     )
-    fact_cols = [getattr(Fact, c.name) for c in FACTS[len(key) :]]
-    facts = (
-        sa.select(*key, *fact_cols)
-        .join(Fact, Fact.report_id == Report.id)
-        .where(where)
-        .order_by(Report.id, Fact.table_no, Fact.row_key, Fact.col_key)
-    )
-    rep_cols = []
-    for c in REPORT_VERSIONS:
-        if c.name == "report_id":
-            rep_cols.append(Report.id.label("report_id"))
-        elif c.name == "organ_name":
-            rep_cols.append(Organ.name.label("organ_name"))
-        elif c.name == "organ_type":
-            rep_cols.append(Organ.type.label("organ_type"))
-        elif c.name == "region_id":
-            rep_cols.append(Organ.region_id.label("region_id"))
-        else:
-            rep_cols.append(getattr(Report, c.name))
-    versions = (
-        sa.select(*rep_cols).join(Organ, Organ.id == Report.organ_id).where(where)
-        .order_by(Report.organ_id, Report.year, Report.version)
-    )  # fmt: skip
-    res_cols = [
-        getattr(ValidationResult, "where_" if c.name == "where_" else c.name)
-        for c in RULE_RESULTS[len(key) :]
+    # report_versions: the reports table's columns, its id as report_id, the organ's name, type and region
+    renamed = {
+        "report_id": Report.id,
+        "organ_name": Organ.name,
+        "organ_type": Organ.type,
+        "region_id": Organ.region_id,
+    }
+    rep_cols = [
+        renamed[c.name].label(c.name) if c.name in renamed else getattr(Report, c.name)
+        for c in REPORT_VERSIONS
     ]
-    results = (
-        sa.select(*key, *res_cols)
-        .join(ValidationResult, ValidationResult.report_id == Report.id)
-        .where(where)
-        .order_by(Report.id, ValidationResult.rule_id, ValidationResult.where_)
+    out: dict[str, Any] = {
+        "report_versions": sa.select(*rep_cols).join(Organ, Organ.id == Report.organ_id).where(where)
+        .order_by(Report.organ_id, Report.year, Report.version)
+    }  # fmt: skip
+    # datasets of rows below a report version: (dataset, table, order within a version)
+    below = (
+        ("facts", Fact, ("table_no", "row_key", "col_key")),
+        ("rule_results", ValidationResult, ("rule_id", "where_")),
     )
-    metrics = sa.text(
+    for name, table, order in below:
+        cols = [getattr(table, c.name) for c in DATASETS[name][len(key) :]]
+        out[name] = (
+            sa.select(*key, *cols)
+            .join(table, table.report_id == Report.id)
+            .where(where)
+            .order_by(Report.id, *(getattr(table, c) for c in order))
+        )
+    out["metrics"] = sa.text(
         f"SELECT {', '.join(c.name for c in METRICS)} FROM v_metrics"
         " WHERE year BETWEEN :a AND :b AND ("
         " (scope = 'region' AND scope_id IN (SELECT region_id FROM v_region_ancestors WHERE ancestor_id = :r))"
         " OR (scope = 'organ' AND scope_id IN (SELECT organ_id FROM v_region_organs WHERE region_id = :r)))"
         " ORDER BY scope, scope_id, year"
     )
-    return {"facts": facts, "report_versions": versions, "rule_results": results, "metrics": metrics}
+    return {name: out[name] for name in DATASETS}
 
 
 def _utc(v: dt.datetime) -> dt.datetime:
