@@ -11,7 +11,7 @@ import pytest
 from ogi import config, spec
 from ogi import templates as T
 from ogi.cli import main
-from ogi.validate.samples import random_report
+from ogi_dev.samples import random_report
 from testenv import SHARED
 
 REGENERATE = (

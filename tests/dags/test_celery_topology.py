@@ -20,7 +20,7 @@ import time
 import pytest
 from citykit import make_city, truth_facts, warehouse_facts
 from ogi import celery_stack as cs
-from ogi.portal import serve_portal
+from ogi_dev.portal import serve_portal
 
 ORGANS = 6
 YEARS = (2022, 2023)

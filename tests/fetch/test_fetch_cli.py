@@ -6,7 +6,7 @@ import json
 
 from fetchkit import corpus_portal
 from ogi.cli import main as ogi
-from ogi.portal import serve_portal
+from ogi_dev.portal import serve_portal
 from testenv import REPO
 
 REGISTRY = str(REPO / "include" / "registry" / "pingtan.yaml")

@@ -13,7 +13,7 @@ from fetchkit import FAST, corpus_portal, portal_rows
 from ogi.fetch.archive import Archive
 from ogi.fetch.registry import load_registry
 from ogi.fetch.run import fetch_reports
-from ogi.portal import serve_portal
+from ogi_dev.portal import serve_portal
 from testenv import REPO, truth_for
 
 REGISTRY = REPO / "include" / "registry" / "pingtan.yaml"

@@ -29,7 +29,7 @@ WIDE = {
 @pytest.fixture(scope="module")
 def generated():
     """A generated HTML report and a flattened-text one, with their truth."""
-    from ogi.synth.bench import generate_chunk
+    from ogi_dev.bench.national import generate_chunk
 
     out = {}
     for form in ("html", "text"):
@@ -47,7 +47,7 @@ def _same(a, b) -> None:
 @pytest.mark.parametrize("encoding", list(WIDE))
 @pytest.mark.parametrize("form", ["html", "text"])
 def test_wide_encodings_with_bom_parse_like_utf8(generated, form, encoding):
-    from ogi.synth.numbers import diff_cells
+    from ogi_dev.synth.numbers import diff_cells
 
     data, truth = generated[form]
     wide = WIDE[encoding] + data.decode("utf-8").encode(encoding)

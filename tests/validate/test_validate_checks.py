@@ -9,7 +9,7 @@ from ogi.model import FAILED, NOT_EVALUABLE, PASSED, ParsedReport
 from ogi.templates import V2019, V2021
 from ogi.validate import checks
 from ogi.validate.crossyear import cross_year_results
-from ogi.validate.samples import random_report
+from ogi_dev.samples import random_report
 
 
 def _parsed(report, overview="", other=""):

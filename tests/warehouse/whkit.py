@@ -65,7 +65,7 @@ def item_of(organ_id: str, canonical: dict, *, region: str | None = None, salt: 
 
 def generated_reports(n_organs: int = 12) -> list[tuple[str, dict]]:
     """(organ id, canonical dict) for n_organs organs x years 2020 (v2019) and 2021 (v2021)."""
-    from ogi.validate.samples import random_report
+    from ogi_dev.samples import random_report
 
     out = []
     for i in range(n_organs):
