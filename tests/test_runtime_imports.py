@@ -151,3 +151,17 @@ sys.exit(status)
     assert len(lines) == 2
     assert not (tmp_path / "cli").exists() and not (tmp_path / "api").exists()
     assert (tmp_path / "html" / "manifest.json").exists()
+
+
+def test_airflow_plugin_loader_skips_every_package():
+    """Airflow imports every .py under its plugins folder as a top-level module named after the file
+    (``ogi_dev/synth/numbers.py`` would become the standard library's ``numbers``): plugins/.airflowignore
+    lists every package of plugins/."""
+    ignored = {
+        line.strip()
+        for line in (PLUGINS / ".airflowignore").read_text("utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    packages = {f"{p.parent.name}/" for p in PLUGINS.glob("*/__init__.py")}
+    assert packages >= {"ogi/", "ogi_dev/"}
+    assert packages <= ignored
