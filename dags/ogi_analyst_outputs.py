@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import dag, task
+
 from ogi import assets
 from ogi.timeouts import execution_timeout
 

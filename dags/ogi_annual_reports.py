@@ -20,6 +20,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task, task_group
+
 from ogi import assets
 from ogi.notify import OgiNotifier
 from ogi.timeouts import execution_timeout

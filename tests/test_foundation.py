@@ -4,10 +4,11 @@ import json
 
 import jsonschema
 import pytest
+from testenv import corpus_reports, truth_for
+
 from ogi import config
 from ogi import templates as t
 from ogi.model import Report
-from testenv import corpus_reports, truth_for
 
 #: the canonical schema the repository carries (``ogi spec --schema``; tests/test_spec.py checks it against
 #: the code and against shared/spec where present)

@@ -7,7 +7,7 @@ import json
 
 from ogi.model import CellSource, ParsedReport, ParseStatus, RuleResult, RuleStatus
 from ogi.templates import V2021, CellRef
-from ogi.validate.samples import random_report
+from ogi_dev.samples import random_report
 
 
 def _parsed() -> ParsedReport:

@@ -8,11 +8,12 @@ import json
 
 import jsonschema
 import pytest
+from testenv import SHARED
+
 from ogi import config, spec
 from ogi import templates as T
 from ogi.cli import main
-from ogi.validate.samples import random_report
-from testenv import SHARED
+from ogi_dev.samples import random_report
 
 REGENERATE = (
     f"regenerate with `ogi spec --schema --out {spec.SCHEMA_PATH}`"

@@ -7,12 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
+
 from ogi import stages
 from ogi.model import RuleResult, RuleStatus, document_key, report_key, split_document_key, split_report_key
 from ogi.warehouse.load import LoadItem
 
-ROOT = Path(__file__).resolve().parents[1] / "plugins" / "ogi"
-CALLERS = ("pipeline.py", "warehouse/commands.py", "synth/bench.py")
+ROOT = Path(__file__).resolve().parents[1] / "plugins"
+CALLERS = ("ogi/pipeline.py", "ogi/warehouse/commands.py", "ogi_dev/bench/national.py")
 #: a stage library's function called or imported (the DAG task ``pipeline.validate_batch`` is only defined)
 STAGE_LIBRARIES = re.compile(
     r"(?<!def )\b(parse_bytes|parse_bytes_bounded|validate_batch|load_batch)\b(?=\s*[(,\n])"

@@ -32,14 +32,11 @@ ALLOWED: dict[str, str] = {
     "parse/metadata.py": "title / year / organ / date / section heuristics on the prose around the tables",
     "parse/mapper.py": "table names and printed row names in its warnings; the money units 元 / 万元",
     "parse/commands.py": "table names (二/三/四) in printed messages",
-    "parse/bench.py": "table names in the benchmark's table header",
     "validate/rules.py": "the rule catalogue's Chinese statements and their legal basis (REPORT_FORMAT.md)",
     "validate/checks.py": "money units and the prose patterns of fee notices (section 六)",
     "validate/crossyear.py": "printed names of the cells compared across years, in result details",
     "validate/run.py": "full-width look-alikes that Data Docs escape",
-    "validate/samples.py": "a sample organ name and money unit for generated reports",
     "warehouse/commands.py": "table names in printed messages",
-    "warehouse/bench.py": "names of the benchmark's generated organs and regions",
     "warehouse/export.py": "the data dictionary's descriptions (table names in Chinese)",
     "warehouse/rows.py": "the 万元 money unit, converted to 元 on load",
 }
@@ -120,7 +117,6 @@ _PROSE_WORDS = {
     ("parse/metadata.py", "街道"),  # organ-type heuristics
     ("validate/checks.py", "行政复议"),  # fee-notice / section prose patterns
     ("validate/checks.py", "行政诉讼"),
-    ("warehouse/bench.py", "总体情况"),  # generated narrative of the benchmark's reports
 }
 
 

@@ -1,7 +1,7 @@
 """The package works as a wheel, not only as an editable checkout: the built wheel carries include/ (SQL,
-GX suites, registries), the DAG files and every ``ogi`` subpackage; installed into a fresh venv (from
-uv's cache, nothing downloaded) it finds them from the installed package and ``ogi demo`` runs from an
-unrelated folder with no trace of the repository in its environment.
+GX suites, registries), the DAG files and every ``ogi`` and ``ogi_dev`` subpackage; installed with the
+``demo`` extra into a fresh venv (from uv's cache, nothing downloaded) it finds them from the installed
+package and ``ogi demo`` runs from an unrelated folder with no trace of the repository in its environment.
 
 Cost: the build ~2 s, the venv ~1 s (hard links from uv's cache), the demo (one report year) ~30-40 s.
 """
@@ -77,8 +77,8 @@ def test_the_wheel_carries_include_the_dags_and_every_package(wheel):
         if rel.endswith(".py"):
             assert "ogi/" + rel in names, f"{rel} is not in the wheel"
     assert "ogi/warehouse/migrations/script.py.mako" in names
-    # every module of plugins/ogi (a subpackage missing from [tool.setuptools] packages loses its modules)
-    for rel in _tracked_files("plugins/ogi"):
+    # every module of plugins/ (a subpackage missing from [tool.setuptools] packages loses its modules)
+    for rel in _tracked_files("plugins"):
         if rel.endswith(".py"):
             assert rel.removeprefix("plugins/") in names, (
                 f"{rel} is not in the wheel: list its package in pyproject.toml"
@@ -100,7 +100,7 @@ def test_the_installed_wheel_runs_the_demo_from_another_folder(wheel, tmp_path):
             "--offline",
             "--python",
             str(py),
-            str(wheel),
+            f"{wheel}[demo]",
             "-c",
             str(REPO / "requirements.lock"),
         ],

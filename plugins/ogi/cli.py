@@ -2,7 +2,9 @@
 
 Each stage keeps its subcommands in its own ``commands.py`` with a ``register(subparsers)``
 function; this module only assembles them. Heavy libraries are imported inside the command
-functions, so ``ogi --help`` stays fast.
+functions, so ``ogi --help`` stays fast. The development commands (``bench``, ``portal``, ``fuzz``,
+``synth``) come from ``ogi_dev``, whose command modules import only the standard library at their top
+level (their third-party needs, the ``demo`` extra, are imported when a command runs).
 """
 
 from __future__ import annotations
@@ -13,15 +15,16 @@ import sys
 
 #: modules that contribute subcommands, in the order they appear in ``ogi --help``
 COMMAND_MODULES: tuple[str, ...] = (
-    "ogi.bench",
-    "ogi.portal",
+    "ogi_dev.bench",
+    "ogi_dev.portal",
     "ogi.fetch.commands",
     "ogi.parse.commands",
+    "ogi_dev.fuzz",
     "ogi.validate.commands",
     "ogi.demo",
     "ogi.airflow_services",
     "ogi.warehouse.commands",
-    "ogi.synth.commands",
+    "ogi_dev.synth.commands",
     "ogi.spec",
     "ogi.report.commands",
     "ogi.warehouse.export",

@@ -24,7 +24,7 @@ def demo_sources(workdir: Path, corpus: Path | None = None) -> tuple[Path, Path,
     """(registry, portal root, report years) of the demo: the real corpus replayed on its real URLs
     (``portal.tsv`` + include/registry/pingtan.yaml), else the synthetic demo city (``ogi synth --demo``)."""
     if corpus is not None:
-        from ogi.portal import populate_from_tsv
+        from ogi_dev.portal import populate_from_tsv
 
         tsv = corpus / "portal.tsv"
         if not tsv.exists():
@@ -33,8 +33,8 @@ def demo_sources(workdir: Path, corpus: Path | None = None) -> tuple[Path, Path,
         populate_from_tsv(tsv, root)
         years = sorted({int(y) for y in _corpus_years(corpus)})
         return config.REGISTRY_DIR / "pingtan.yaml", root, years
-    from ogi.synth.city import generate_city
-    from ogi.synth.commands import DEMO
+    from ogi_dev.synth.city import generate_city
+    from ogi_dev.synth.commands import DEMO
 
     city = workdir / "demo-city"
     first, last = (int(y) for y in DEMO["years"].split("-"))
@@ -127,7 +127,7 @@ def demo(*, corpus: Path | None = None, years: list[int] | None = None, log=prin
 
     from ogi import pipeline
     from ogi.fetch.registry import load_registry
-    from ogi.portal import serve_portal
+    from ogi_dev.portal import serve_portal
 
     dag = DagBag(dag_folder=str(config.DAGS_DIR)).dags[DAG_IDS[0]]
     stages.advance(prep)

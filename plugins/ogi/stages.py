@@ -2,7 +2,7 @@
 
 Every caller goes through these functions: the DAG's tasks (``ogi.pipeline``, which adds the parse store
 and the run folder between them), ``ogi load`` (``ogi.warehouse.commands.cmd_load``) and the national
-benchmark (``ogi.synth.bench``). Documents are keyed by ``ogi.model.document_key`` (organ/year@sha256)
+benchmark (``ogi_dev.bench.national``). Documents are keyed by ``ogi.model.document_key`` (organ/year@sha256)
 from validation to load, so rule results follow the document they were computed on; keys are built and
 split only in ``ogi.model``.
 

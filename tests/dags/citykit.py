@@ -10,7 +10,7 @@ YEARS = (2021, 2022, 2023)
 
 def make_city(out: Path, *, organs: int = 5, years=YEARS, seed: int = 7):
     """A defect-free city (every report published, parseable): its truth is what must be loaded."""
-    from ogi.synth.city import generate_city
+    from ogi_dev.synth.city import generate_city
 
     return generate_city(out, organs=organs, years=years, seed=seed, defect_rate=0.0)
 
@@ -22,7 +22,7 @@ def copy_city(src: Path, dst: Path) -> Path:
 
 def truth_facts(city_dir: Path, manifest, year: int) -> dict[tuple[str, int, str, str], float]:
     """Every printed numeric cell of the city's reports of ``year``, keyed like the facts table."""
-    from ogi.synth.city import load_truth
+    from ogi_dev.synth.city import load_truth
 
     out = {}
     for e in manifest.entries:
@@ -37,6 +37,7 @@ def truth_facts(city_dir: Path, manifest, year: int) -> dict[tuple[str, int, str
 def warehouse_facts(url: str, year: int, organs=None) -> dict[tuple[str, int, str, str], float]:
     """Numeric facts of the current report versions of ``year``."""
     import sqlalchemy as sa
+
     from ogi.warehouse.db import get_engine
 
     engine = get_engine(url)
@@ -52,6 +53,7 @@ def warehouse_facts(url: str, year: int, organs=None) -> dict[tuple[str, int, st
 
 def counts(url: str) -> dict[str, int]:
     import sqlalchemy as sa
+
     from ogi.warehouse.db import get_engine
 
     engine = get_engine(url)

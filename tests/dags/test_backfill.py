@@ -9,8 +9,9 @@ import time
 
 import pytest
 from citykit import YEARS, make_city, truth_facts, warehouse_facts
+
 from ogi import airflow_services
-from ogi.portal import serve_portal
+from ogi_dev.portal import serve_portal
 
 POLL_TIMEOUT = 130  # s, after the services are up (up to 90 s): the test stays under 4 minutes
 

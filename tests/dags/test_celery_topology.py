@@ -19,8 +19,9 @@ import time
 
 import pytest
 from citykit import make_city, truth_facts, warehouse_facts
+
 from ogi import celery_stack as cs
-from ogi.portal import serve_portal
+from ogi_dev.portal import serve_portal
 
 ORGANS = 6
 YEARS = (2022, 2023)
@@ -74,6 +75,7 @@ def _no_duplicates(url: str, year: int, truth: dict, run_id: str) -> None:
     """One report version per organ-year (a re-loaded document would add none, a re-parsed one would be
     unchanged), one fact row per truth cell (the facts dict would hide duplicate rows)."""
     import sqlalchemy as sa
+
     from ogi.warehouse.db import get_engine
 
     engine = get_engine(url)

@@ -95,6 +95,7 @@ def test_schedule_and_report_year(dagbag, dag_id, after, expected_local):
     from airflow.serialization.decoders import decode_timetable
     from airflow.serialization.encoders import encode_timetable
     from airflow.timetables.base import TimeRestriction
+
     from ogi.pipeline import report_year_for
 
     timetable = decode_timetable(encode_timetable(dagbag.dags[dag_id].timetable))  # as the scheduler has it

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from citykit import copy_city, counts, make_city, truth_facts, warehouse_facts
-from ogi.portal import serve_portal
+
+from ogi_dev.portal import serve_portal
 
 YEAR = 2022
 LOGICAL = dt.datetime(2023, 2, 1, tzinfo=dt.UTC)  # report year 2022 derived from the logical date
@@ -80,7 +81,7 @@ def test_failing_organs_are_reported_and_the_others_loaded(
     every other organ loaded as its truth, the run itself succeeds."""
     from urllib.parse import urlsplit
 
-    from ogi.portal import page_path
+    from ogi_dev.portal import page_path
 
     src, manifest = city
     city_dir = copy_city(src, tmp_path / "city")

@@ -6,8 +6,9 @@ import json
 
 import pytest
 from citykit import counts, make_city
+
 from ogi import pipeline
-from ogi.portal import serve_portal
+from ogi_dev.portal import serve_portal
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +119,7 @@ def test_stored_parse_round_trips(city, tmp_path):
 
     city_dir, manifest = city
     e = next(e for e in manifest.entries if e.form == "html")
-    from ogi.portal import page_path
+    from ogi_dev.portal import page_path
 
     parsed = parse_bytes(page_path(city_dir / "portal", e.document_url).read_bytes(), url=e.document_url)
     path = tmp_path / "p.json"

@@ -7,8 +7,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from ogi import timeouts
 from test_dag_integrity import DAG_IDS
+
+from ogi import timeouts
 
 DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "ogi_annual_reports.py"
 

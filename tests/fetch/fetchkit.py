@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 from ogi.fetch.http import HttpClient, HttpPolicy
 from ogi.fetch.registry import Registry, parse_registry
-from ogi.portal import populate_from_tsv
+from ogi_dev.portal import populate_from_tsv
 
 #: small timeouts and backoffs so fault tests take fractions of a second
 FAST = HttpPolicy(

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from ogi.fetch import archive as archive_mod
 from ogi.fetch.archive import Archive, ArchiveError, NotADocument
 

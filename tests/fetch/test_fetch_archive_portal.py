@@ -7,8 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+
 from ogi.fetch.archive import Archive, ArchiveStore
-from ogi.portal import page_path, populate_from_tsv, serve_portal, write_page
+from ogi_dev.portal import page_path, populate_from_tsv, serve_portal, write_page
 
 
 def test_same_bytes_twice_is_one_body_two_records(tmp_path):

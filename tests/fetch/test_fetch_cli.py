@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 from fetchkit import corpus_portal
-from ogi.cli import main as ogi
-from ogi.portal import serve_portal
 from testenv import REPO
+
+from ogi.cli import main as ogi
+from ogi_dev.portal import serve_portal
 
 REGISTRY = str(REPO / "include" / "registry" / "pingtan.yaml")
 

@@ -10,11 +10,12 @@ import time
 
 import pytest
 from fetchkit import registry_text
+
 from ogi.cli import main as ogi
 from ogi.fetch import archive as archive_mod
-from ogi.fetch.bench import article_html, listing_html
 from ogi.fetch.commands import verdict
-from ogi.portal import serve_portal, write_page
+from ogi_dev.bench.fetch import article_html, listing_html
+from ogi_dev.portal import serve_portal, write_page
 
 HOST = "www.gen.gov.cn"
 Y = 2023

@@ -11,10 +11,11 @@ import time
 
 import pytest
 from fetchkit import local_client, raw_server
+
 from ogi.fetch.archive import Archive
 from ogi.fetch.http import FetchError, _retry_after
 from ogi.fetch.settings import HttpPolicy, SettingError, policy_with
-from ogi.portal import serve_portal, write_page
+from ogi_dev.portal import serve_portal, write_page
 
 H = "www.t.gov.cn"
 client = local_client

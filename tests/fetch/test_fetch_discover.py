@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from ogi.fetch.bench import article_html, listing_html
+
 from ogi.fetch.discover import (
     ListingItem,
     OrganNames,
@@ -15,6 +15,7 @@ from ogi.fetch.discover import (
     parse_listing,
     report_year,
 )
+from ogi_dev.bench.fetch import article_html, listing_html
 
 BASE = "https://www.x.gov.cn/zwgk/ndbg/"
 

@@ -9,9 +9,10 @@ import time
 
 import pytest
 from fetchkit import FAST
+
 from ogi.fetch.archive import Archive
 from ogi.fetch.http import BlockedError, FetchError, HttpClient, decode_body, is_private_host
-from ogi.portal import serve_portal, write_page
+from ogi_dev.portal import serve_portal, write_page
 
 H = "www.t.gov.cn"
 PAGE = "<html><head><meta charset='utf-8'></head><body>政府信息公开</body></html>"

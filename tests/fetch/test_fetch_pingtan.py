@@ -10,11 +10,12 @@ import hashlib
 
 import pytest
 from fetchkit import FAST, corpus_portal, portal_rows
+from testenv import REPO, truth_for
+
 from ogi.fetch.archive import Archive
 from ogi.fetch.registry import load_registry
 from ogi.fetch.run import fetch_reports
-from ogi.portal import serve_portal
-from testenv import REPO, truth_for
+from ogi_dev.portal import serve_portal
 
 REGISTRY = REPO / "include" / "registry" / "pingtan.yaml"
 

@@ -13,8 +13,9 @@ from contextlib import contextmanager
 
 import pytest
 from fetchkit import FAST, raw_server, tls_contexts
+
 from ogi.fetch.http import BlockedError, FetchError, HttpClient, _is_ip
-from ogi.portal import serve_portal, write_page
+from ogi_dev.portal import serve_portal, write_page
 
 H = "www.t.gov.cn"
 PUBLIC = "93.184.216.34"  # a public-looking address: what DNS answers when we check

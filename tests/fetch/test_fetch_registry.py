@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from testenv import REPO
+
 from ogi.cli import main as ogi
 from ogi.fetch.registry import RegistryError, load_registry, parse_registry
 from ogi.fetch.settings import SETTINGS
-from testenv import REPO
 
 GOOD = """\
 registry: 1

@@ -9,10 +9,11 @@ import hashlib
 
 import pytest
 from fetchkit import FAST, registry_yaml
+
 from ogi.fetch.archive import Archive
-from ogi.fetch.bench import article_html, docx_bytes, listing_html, pdf_bytes
 from ogi.fetch.run import fetch_reports
-from ogi.portal import serve_portal, write_page
+from ogi_dev.bench.fetch import article_html, docx_bytes, listing_html, pdf_bytes
+from ogi_dev.portal import serve_portal, write_page
 
 Y = 2023
 HOST = "www.gen.gov.cn"

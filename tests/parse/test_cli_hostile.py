@@ -12,11 +12,12 @@ from pathlib import Path
 
 import hostile_docs as H
 import pytest
+from testenv import REPO
+
 from ogi import cli
 from ogi.model import ParseError
 from ogi.parse import limits as L
 from ogi.parse import parse_bytes
-from testenv import REPO
 
 OGI = [sys.executable, "-c", "import sys; from ogi.cli import main; sys.exit(main())"]
 

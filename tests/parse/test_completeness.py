@@ -4,11 +4,12 @@ parse-completeness guard, and the diagnoses for a table 三 that was not read.""
 from __future__ import annotations
 
 import pytest
+from reportbuilder import report_html, t3_html, t4_html
+
 from ogi import templates as T
 from ogi.model import ParseError
 from ogi.parse import parse_bytes
 from ogi.parse.normalise import RADICALS_SUPPLEMENT, normalise_text
-from reportbuilder import report_html, t3_html, t4_html
 
 T4 = [str(v) for v in (3, 1, 0, 2, 6, 1, 0, 0, 1, 2, 4, 0, 1, 0, 5)]
 

@@ -8,6 +8,7 @@ import os
 import stat
 
 import pytest
+
 from ogi.model import ParseError
 from ogi.parse import parse_bytes
 from ogi.parse.convert import convert_legacy, soffice_path

@@ -8,12 +8,13 @@ import io
 import zipfile
 
 import pytest
+from pdf_fixtures import html_document, render_docx
+from reportbuilder import report_html, t3_html, t4_html
+
 from ogi import templates as T
 from ogi.model import ParseError
 from ogi.parse import parse_bytes
 from ogi.parse.docx import _W, read_docx
-from pdf_fixtures import html_document, render_docx
-from reportbuilder import report_html, t3_html, t4_html
 
 pytest.importorskip("docx")
 

@@ -12,11 +12,12 @@ import codecs
 import random
 
 import pytest
+from reportbuilder import report_html
+from testenv import CORPUS
+
 from ogi.model import ParseError
 from ogi.parse import detect, parse_bytes
 from ogi.parse import limits as L
-from reportbuilder import report_html
-from testenv import CORPUS
 
 WIDE = {
     "utf-16-le": codecs.BOM_UTF16_LE,
@@ -29,7 +30,7 @@ WIDE = {
 @pytest.fixture(scope="module")
 def generated():
     """A generated HTML report and a flattened-text one, with their truth."""
-    from ogi.synth.bench import generate_chunk
+    from ogi_dev.bench.national import generate_chunk
 
     out = {}
     for form in ("html", "text"):
@@ -47,7 +48,7 @@ def _same(a, b) -> None:
 @pytest.mark.parametrize("encoding", list(WIDE))
 @pytest.mark.parametrize("form", ["html", "text"])
 def test_wide_encodings_with_bom_parse_like_utf8(generated, form, encoding):
-    from ogi.synth.numbers import diff_cells
+    from ogi_dev.synth.numbers import diff_cells
 
     data, truth = generated[form]
     wide = WIDE[encoding] + data.decode("utf-8").encode(encoding)

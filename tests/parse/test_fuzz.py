@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from ogi.parse import fuzz
+from ogi_dev import fuzz
 
 
 def test_bounded_fuzz_over_the_readers():

@@ -16,10 +16,11 @@ import zipfile
 
 import hostile_docs as H
 import pytest
+from reportbuilder import report_html
+
 from ogi.model import ParseError
 from ogi.parse import limits as L
 from ogi.parse import parse_bytes
-from reportbuilder import report_html
 
 GB = 10**9
 HOSTILE = {

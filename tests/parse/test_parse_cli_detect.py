@@ -7,10 +7,11 @@ import json
 import zipfile
 
 import pytest
+from reportbuilder import report_html
+
 from ogi import cli
 from ogi.model import ParseError
 from ogi.parse import detect, labels
-from reportbuilder import report_html
 
 
 @pytest.fixture

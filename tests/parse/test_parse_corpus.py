@@ -10,9 +10,10 @@ import json
 import re
 
 import pytest
-from ogi.parse import parse_bytes, parse_path
 from testenv import CORPUS, SHARED, corpus_reports, truth_for
 from truthcompare import compare_to_truth
+
+from ogi.parse import parse_bytes, parse_path
 
 READERS = {".pdf": "ogi.parse.pdf", ".docx": "ogi.parse.docx"}
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from reportbuilder import ZERO7, report_html, report_text, t2_html, t3_html, t4_html
+from testenv import SHARED
+
 from ogi import templates as T
 from ogi.model import READ_BLANK, READ_SIGNED, READ_WITH_UNIT, ParseError
 from ogi.parse import parse_bytes
 from ogi.parse.grid import Cell, Document, Table
 from ogi.parse.mapper import map_document
-from reportbuilder import ZERO7, report_html, report_text, t2_html, t3_html, t4_html
-from testenv import SHARED
 
 
 def parse(html: str, encoding: str = "utf-8", **kw):

@@ -10,9 +10,10 @@ from __future__ import annotations
 import random
 
 import pytest
+from reportbuilder import report_html, t3_html, t4_html
+
 from ogi import templates as T
 from ogi.parse import parse_bytes
-from reportbuilder import report_html, t3_html, t4_html
 
 _FULL = str.maketrans("0123456789", "０１２３４５６７８９")
 _TRAD = str.maketrans(

@@ -7,15 +7,16 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
+from pdf_fixtures import PdfStyle, html_document, image_only_pdf, render_pdf
+from reportbuilder import report_html, t3_html, t4_html
+from testenv import CORPUS, truth_for
+
 from ogi import templates as T
 from ogi.model import ParseError
 from ogi.parse import parse_bytes
 from ogi.parse.grid import Cell
 from ogi.parse.mapper import map_document
 from ogi.parse.pdf import _Block, _join, _Line, read_pdf
-from pdf_fixtures import PdfStyle, html_document, image_only_pdf, render_pdf
-from reportbuilder import report_html, t3_html, t4_html
-from testenv import CORPUS, truth_for
 
 pytest.importorskip("pdfplumber")
 pytest.importorskip("reportlab")

@@ -18,6 +18,7 @@ import tempfile
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
+
 from ogi.model import READ_BLANK, READ_DASH, READ_NUMBER, READ_SIGNED, READ_TEXT, READ_WITH_UNIT
 from ogi.parse import labels as L
 

@@ -3,9 +3,10 @@ PDF Title property printed at the head, give the whole title and the organ."""
 
 from __future__ import annotations
 
+from reportbuilder import report_html, t4_html
+
 from ogi.parse.grid import Document
 from ogi.parse.mapper import map_document
-from reportbuilder import report_html, t4_html
 
 
 def _doc_with_head(head: list[str], meta: dict | None = None) -> Document:

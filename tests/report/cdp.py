@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from ogi.synth.producers import CHROMIUM_FLAGS
+from ogi_dev.synth.producers import CHROMIUM_FLAGS
 
 FLAGS = (
     *CHROMIUM_FLAGS,

@@ -58,8 +58,8 @@ def query(url: str, sql: str, **params) -> list[dict[str, Any]]:
 def city_run(tmp: Path) -> CityRun:
     """Generate the city and fetch, parse and validate every organ-year (nothing loaded yet)."""
     from ogi import pipeline
-    from ogi.portal import serve_portal
-    from ogi.synth.city import generate_city
+    from ogi_dev.portal import serve_portal
+    from ogi_dev.synth.city import generate_city
 
     city_dir = tmp / CITY
     manifest = generate_city(city_dir, organs=13, years=YEARS, seed=2, defect_rate=0.3)
@@ -99,10 +99,10 @@ def load_hostile(url: str) -> dict[str, str]:
     from ogi.fetch.registry import Organ, Region, Registry
     from ogi.model import ERROR, FAILED, PASSED, CellSource, ParsedReport, Report, RuleResult, sha256_hex
     from ogi.templates import CellRef, expected_version
-    from ogi.validate.samples import random_report
     from ogi.warehouse.db import get_engine, upgrade
     from ogi.warehouse.load import LoadItem, RunInfo, load_batch
     from ogi.warehouse.registry_sync import sync_registry
+    from ogi_dev.samples import random_report
 
     s = {
         "city": hostile("恶意市"),

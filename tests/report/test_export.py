@@ -10,8 +10,9 @@ import math
 
 import pytest
 import sqlalchemy as sa
-from ogi.warehouse.outputs import safe_cell
 from reportkit import CITY, DISTRICT, load_city, load_hostile
+
+from ogi.warehouse.outputs import safe_cell
 
 #: the warehouse side, independently of ogi.warehouse.export: all versions of the region's organs
 _ORGANS = "SELECT organ_id FROM v_region_organs WHERE region_id = :r"

@@ -205,9 +205,10 @@ def test_page_is_self_contained(city_pages):
 def test_same_page_on_postgresql(city, pg_url, city_pages, tmp_path):
     """The page built from PostgreSQL says the same as the one built from SQLite: every number, with
     the same printed cells behind it."""
+    from reportkit import load_city
+
     from ogi.report import build_report
     from ogi.warehouse.db import get_engine
-    from reportkit import load_city
 
     load_city(pg_url, city)
     engine = get_engine(pg_url)

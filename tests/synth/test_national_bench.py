@@ -27,8 +27,8 @@ def bench_prefix(pg_server: str):
 def test_national_bench_loads_every_report_and_reuses_cached_documents(
     pg_server, bench_prefix, tmp_path, capsys
 ):
-    from ogi import bench
-    from ogi.synth import bench as national
+    from ogi_dev import bench
+    from ogi_dev.bench import national
 
     bench.FIGURES.clear()
     cache = tmp_path / "cache"

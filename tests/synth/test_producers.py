@@ -15,8 +15,9 @@ import zipfile
 from collections import defaultdict
 
 import pytest
+
 from ogi import templates as T
-from ogi.synth import producers as P
+from ogi_dev.synth import producers as P
 
 SEED = 2026
 PER_PRODUCER = 4  # one document of each variant (variant_of cycles them in blocks of four)

@@ -9,12 +9,13 @@ import random
 from pathlib import Path
 
 import pytest
+
 from ogi import templates as T
 from ogi.model import ParsedReport, ParseError, Report
-from ogi.synth import defects as D
-from ogi.synth.city import Manifest, generate_city, load_truth, render_document
-from ogi.synth.layout import Options, build_page
-from ogi.synth.numbers import OrganSpec, diff_cells, draw_scale, generate_series
+from ogi_dev.synth import defects as D
+from ogi_dev.synth.city import Manifest, generate_city, load_truth, render_document
+from ogi_dev.synth.layout import Options, build_page
+from ogi_dev.synth.numbers import OrganSpec, diff_cells, draw_scale, generate_series
 
 SCHEMA = Path(os.environ.get("OGI_SHARED", Path(__file__).resolve().parents[2].parent / "shared")) / "spec"
 META = ("year", "organ", "template_version", "title", "published_on")
@@ -110,8 +111,8 @@ _PRINT_DEFECTS = ("money_units", "v2019_labels", "local_rows", "missing_table2",
 @pytest.mark.parametrize(("form", "style"), _FORMS, ids=[f"{f}-{s}" if s else f for f, s in _FORMS])
 def test_parser_reproduces_truth(form, style):
     """Every cell of every generated report, clean or with a printed deviation, in this form."""
-    from ogi.synth import render_html as RH
-    from ogi.synth.render_text import render_text
+    from ogi_dev.synth import render_html as RH
+    from ogi_dev.synth.render_text import render_text
 
     rng = random.Random(3)
     failures, n = [], 0
@@ -150,8 +151,8 @@ def test_parser_reproduces_truth(form, style):
 @pytest.mark.parametrize("form", ["html", "docx", "pdf", "text"])
 def test_blank_for_zero_cells(form):
     """Zeros left blank (REPORT_FORMAT §5.1) are read as null, never shifted or dropped."""
-    from ogi.synth import render_html as RH
-    from ogi.synth.render_text import render_text
+    from ogi_dev.synth import render_html as RH
+    from ogi_dev.synth.render_text import render_text
 
     rng, failures = random.Random(4), []
     for i, (spec, reports) in enumerate(_series()):
@@ -184,7 +185,7 @@ def test_blank_for_zero_cells(form):
 
 
 def test_image_only_tables_need_ocr():
-    from ogi.synth import render_html as RH
+    from ogi_dev.synth import render_html as RH
 
     _spec, reports = _series()[1]
     page = build_page(reports[2023])
@@ -199,8 +200,8 @@ def test_image_only_tables_need_ocr():
 
 def test_flattened_tables_inside_an_html_page():
     """A mirror page whose tables were flattened to ``a | b`` lines, one ``<p>`` each (REPORT_FORMAT §5.7)."""
-    from ogi.synth import render_html as RH
-    from ogi.synth.render_text import render_text
+    from ogi_dev.synth import render_html as RH
+    from ogi_dev.synth.render_text import render_text
 
     _spec, reports = _series()[3]
     page = build_page(reports[2023])
@@ -251,7 +252,7 @@ def test_city_registry_truth_and_manifest(city):
 
 
 def test_city_documents_parse_to_truth(city):
-    from ogi.portal import page_path
+    from ogi_dev.portal import page_path
 
     out, m = city
     failures, n = [], 0
@@ -275,7 +276,7 @@ def test_city_portal_fetch_finds_every_published_report(city, tmp_path):
     from ogi.fetch.archive import Archive
     from ogi.fetch.registry import load_registry
     from ogi.fetch.run import fetch_reports
-    from ogi.portal import serve_portal
+    from ogi_dev.portal import serve_portal
 
     out, m = city
     reg = load_registry(out / "registry.yaml")
@@ -315,7 +316,7 @@ def _defect_cases() -> dict[str, tuple[Report, dict, bytes, str, Report | None, 
             form = "html" if opts.image_tables else ("pdf", "docx", "html")[len(cases) % 3]
             page = build_page(truth, opts)
             if opts.image_tables:
-                from ogi.synth import render_html as RH
+                from ogi_dev.synth import render_html as RH
 
                 body = RH.body_html(page, "trs", images=["a.png", "b.png", "c.png"])
                 data, ext = (
@@ -327,7 +328,7 @@ def _defect_cases() -> dict[str, tuple[Report, dict, bytes, str, Report | None, 
             else:
                 data, ext = render_document(page, form)
                 if ext == "html":
-                    from ogi.synth import render_html as RH
+                    from ogi_dev.synth import render_html as RH
 
                     data = RH.article_html(
                         page, style="hanweb", city_name="云澜市", url="https://x.gov.cn/a", body=data.decode()

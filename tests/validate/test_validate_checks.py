@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 
 import pytest
+
 from ogi.model import FAILED, NOT_EVALUABLE, PASSED, ParsedReport
 from ogi.templates import V2019, V2021
 from ogi.validate import checks
 from ogi.validate.crossyear import cross_year_results
-from ogi.validate.samples import random_report
+from ogi_dev.samples import random_report
 
 
 def _parsed(report, overview="", other=""):

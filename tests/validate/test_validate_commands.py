@@ -6,7 +6,7 @@ import json
 
 from ogi.cli import main
 from ogi.templates import V2021
-from ogi.validate.samples import random_report
+from ogi_dev.samples import random_report
 
 
 def _write(path, report):

@@ -6,10 +6,11 @@ import io
 import json
 
 import pytest
+from testenv import corpus_reports, truth_for
+
 from ogi.model import ParseError, Report
 from ogi.templates import CellRef
 from ogi.validate.run import validate_batch
-from testenv import corpus_reports, truth_for
 
 
 def _failed(run, rid):

@@ -7,10 +7,11 @@ import copy
 from pathlib import Path
 
 import pytest
+
 from ogi.model import FAILED
 from ogi.templates import V2021
 from ogi.validate.run import docs_id, docs_ids, validate_batch
-from ogi.validate.samples import random_report
+from ogi_dev.samples import random_report
 
 SCRIPT_ID = "<script>alert(1)</script>.html"
 IMG_ID = "<img src=x onerror=alert(1)>"

@@ -27,6 +27,7 @@ def gx_ctx():
 
 def _suite(ctx, name):
     import great_expectations as gx
+
     from ogi.validate.expectations import ExpectColumnsNonNegative, ExpectLinearIdentity
 
     suite = gx.ExpectationSuite(name)
@@ -100,10 +101,11 @@ def test_stored_suite_gives_the_same_verdicts_on_sqlite_as_on_pandas(gx_ctx, tmp
     """The v2021 error suite run on a SQL table of the frame finds exactly the rows pandas finds."""
     import great_expectations as gx
     import sqlalchemy as sa
+
     from ogi.templates import V2021
     from ogi.validate.frame import build_frames
-    from ogi.validate.samples import perturbed, random_report
     from ogi.validate.suites import gx_suite, load_suite_dict
+    from ogi_dev.samples import perturbed, random_report
 
     reports = [random_report(i, V2021) for i in range(12)]
     reports = [perturbed(r, i) if i % 3 == 0 else r for i, r in enumerate(reports)]

@@ -10,12 +10,13 @@ import copy
 import json
 
 import pytest
+
 from ogi.model import FAILED, Report
 from ogi.templates import T3_COL_KEYS, T4_KEYS, V2019, V2021, CellRef
 from ogi.validate.frame import shape_cells, t3_shape
 from ogi.validate.rules import HARD, RULE_BY_ID, identities
 from ogi.validate.run import validate_batch
-from ogi.validate.samples import random_report
+from ogi_dev.samples import random_report
 
 CORPUS_TRUTHS = (
     "huaian_hongzequ_2023",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import copy
 
 import pytest
+
 from ogi.model import FAILED, NOT_EVALUABLE, PASSED, ParsedReport
 from ogi.templates import T3_APPLICANT_COLS, V2019, V2021
 from ogi.validate.run import validate_batch
-from ogi.validate.samples import random_report
+from ogi_dev.samples import random_report
 
 
 def _edit(report, **cells):

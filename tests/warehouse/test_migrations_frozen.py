@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import sqlalchemy as sa
+
 from ogi import config
 from ogi.warehouse import db
 from ogi.warehouse.db import downgrade, get_engine, upgrade

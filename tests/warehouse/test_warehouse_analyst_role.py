@@ -13,12 +13,13 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from ogi import config
-from ogi.warehouse import db
-from ogi.warehouse.db import current_revision, downgrade, get_engine, sql_statements, upgrade
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from whkit import load_everything
+
+from ogi import config
+from ogi.warehouse import db
+from ogi.warehouse.db import current_revision, downgrade, get_engine, sql_statements, upgrade
 
 REVISION_FILE = db.MIGRATIONS_DIR / "versions" / "0004_analyst_read_only.py"
 INSUFFICIENT_PRIVILEGE = "42501"

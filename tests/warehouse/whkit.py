@@ -9,12 +9,13 @@ import datetime as dt
 import json
 
 import pytest
+from testenv import CORPUS
+
 from ogi.fetch.registry import Organ, Region, Registry
 from ogi.model import ParsedReport, Report, sha256_hex
 from ogi.templates import expected_version
 from ogi.warehouse.db import get_engine, upgrade
 from ogi.warehouse.load import LoadItem
-from testenv import CORPUS
 
 CITY = "testcity"
 #: corpus truth file stem prefix -> (organ id, organ type, district)
@@ -65,7 +66,7 @@ def item_of(organ_id: str, canonical: dict, *, region: str | None = None, salt: 
 
 def generated_reports(n_organs: int = 12) -> list[tuple[str, dict]]:
     """(organ id, canonical dict) for n_organs organs x years 2020 (v2019) and 2021 (v2021)."""
-    from ogi.validate.samples import random_report
+    from ogi_dev.samples import random_report
 
     out = []
     for i in range(n_organs):

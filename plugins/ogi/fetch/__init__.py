@@ -5,7 +5,7 @@
 - ``discover``: listing pages → the year's item → article → the source holding the tables;
 - ``archive``: content-addressed raw bodies + per-fetch records (``Archive``);
 - ``run``: ``fetch_reports(registry, year, archive=…) -> list[FetchOutcome]``;
-- ``commands``: ``ogi fetch``, ``ogi registry check``; ``bench``: ``ogi bench fetch``.
+- ``commands``: ``ogi fetch``, ``ogi registry check`` (the benchmark ``ogi bench fetch`` is ``ogi_dev.bench.fetch``).
 
 Nothing here imports heavy libraries at module level (lxml and httpx are light enough).
 """

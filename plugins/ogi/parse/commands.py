@@ -114,13 +114,3 @@ def register(sub) -> None:
     p.add_argument("path", help="report file")
     p.add_argument("--json", action="store_true", help="print the canonical JSON (report.schema.json)")
     p.set_defaults(func=run)
-
-    from ogi.parse import fuzz
-
-    p = sub.add_parser(
-        "fuzz",
-        help="parse mutated generated reports: each must parse or be refused with one sentence",
-        description=fuzz.__doc__.split("\n\n")[0],
-    )
-    fuzz.add_arguments(p)
-    p.set_defaults(func=fuzz.cmd_fuzz)

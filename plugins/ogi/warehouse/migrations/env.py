@@ -6,6 +6,7 @@ Used programmatically only (``ogi warehouse upgrade``); the URL resolution lives
 from __future__ import annotations
 
 from alembic import context
+
 from ogi.warehouse.db import get_engine
 from ogi.warehouse.models import Base
 

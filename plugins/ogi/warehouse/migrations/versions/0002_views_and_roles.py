@@ -13,6 +13,7 @@ Revises: 0001
 from __future__ import annotations
 
 from alembic import op
+
 from ogi.warehouse.db import apply_sql_files, drop_views, frozen_sql_dir
 
 revision = "0002"

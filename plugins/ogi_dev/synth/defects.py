@@ -23,8 +23,8 @@ from collections.abc import Callable
 
 from ogi import templates as T
 from ogi.model import FetchStatus, Report
-from ogi.synth.layout import LOCAL_ROW_LABEL, Options
-from ogi.synth.numbers import publication_date
+from ogi_dev.synth.layout import LOCAL_ROW_LABEL, Options
+from ogi_dev.synth.numbers import publication_date
 
 DEFECTS: tuple[str, ...] = (
     "stale_total",

@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 from ogi import templates as T
 from ogi.model import ParseStatus, Report
-from ogi.synth.layout import LTable, Options, Page, build_page
+from ogi_dev.synth.layout import LTable, Options, Page, build_page
 
 #: bump when any producer's output may change for the same (seed, index): cached bytes are keyed by it
 RENDER_VERSION = 1
@@ -181,8 +181,8 @@ def variant_of(seed: int, index: int) -> str:
 
 def make_doc(seed: int, index: int) -> Doc:
     """Document ``index`` of the matrix for ``seed`` (the same for every producer)."""
-    from ogi.synth.defects import inject
-    from ogi.synth.numbers import OrganSpec, draw_scale, generate_series
+    from ogi_dev.synth.defects import inject
+    from ogi_dev.synth.numbers import OrganSpec, draw_scale, generate_series
 
     rng = random.Random(seed * 1_000_003 + index)
     kind, suffix = _ORGANS[index % len(_ORGANS)]
@@ -228,7 +228,7 @@ def _run(cmd: list[str], timeout: float, what: str) -> None:
 
 def article_bytes(doc: Doc, css: str = "") -> bytes:
     """The report's portal article page (site chrome around the report), with ``css`` in its head."""
-    from ogi.synth import render_html as RH
+    from ogi_dev.synth import render_html as RH
 
     body = RH.body_html(doc.page, doc.style)
     data = RH.article_html(
@@ -242,7 +242,7 @@ def article_bytes(doc: Doc, css: str = "") -> bytes:
 
 def docx_bytes(doc: Doc, *, borders: bool = True) -> bytes:
     """render_docx's DOCX; without ``borders`` its tables lose the "Table Grid" style (no rules at all)."""
-    from ogi.synth.render_docx import render_docx
+    from ogi_dev.synth.render_docx import render_docx
 
     data = render_docx(doc.page)
     if borders:
@@ -280,7 +280,7 @@ class ReportLabPDF(Producer):
     name = "reportlab"
 
     def render_many(self, docs, workdir):
-        from ogi.synth.render_pdf import render_pdf
+        from ogi_dev.synth.render_pdf import render_pdf
 
         return [render_pdf(d.page) for d in docs]
 
@@ -561,7 +561,7 @@ def flagged(parsed, wrong_refs: Iterable[T.CellRef]) -> bool:
 def evaluate_one(record: Record) -> DocScore:
     from ogi.model import ParseError
     from ogi.parse import parse_bytes
-    from ogi.synth.numbers import diff_cells
+    from ogi_dev.synth.numbers import diff_cells
 
     truth = record.truth
     cells = truth.cells()

@@ -1,6 +1,6 @@
-"""Mutation fuzzing of the readers: ``ogi fuzz --cases N`` / ``python -m ogi.parse.fuzz --cases N``.
+"""Mutation fuzzing of the readers: ``ogi fuzz --cases N`` / ``python -m ogi_dev.fuzz --cases N``.
 
-Seeds are generated reports of every form (HTML, PDF, DOCX, text; ``ogi.synth``). Each case takes a
+Seeds are generated reports of every form (HTML, PDF, DOCX, text; ``ogi_dev.synth``). Each case takes a
 seed and applies one or two mutations (bytes flipped, the file cut short, a span deleted or
 repeated, random bytes or structural tokens inserted, and for DOCX the same inside
 ``word/document.xml``, re-zipped). Every case must either parse or raise ``ParseError`` (a limit
@@ -119,7 +119,7 @@ def mutate(data: bytes, form: str, rng: random.Random) -> tuple[bytes, list[str]
 
 def seeds(organs: int = 4, seed: int = 0) -> list[tuple[str, bytes]]:
     """(form, bytes) of generated reports, every form represented."""
-    from ogi.synth.bench import generate_chunk
+    from ogi_dev.bench.national import generate_chunk
 
     out: list[tuple[str, bytes]] = []
     for form in FORMS:
@@ -253,8 +253,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--save", metavar="DIR", help="write failing inputs to DIR")
 
 
+def register(sub) -> None:
+    p = sub.add_parser(
+        "fuzz",
+        help="parse mutated generated reports: each must parse or be refused with one sentence",
+        description=__doc__.split("\n\n")[0],
+    )
+    add_arguments(p)
+    p.set_defaults(func=cmd_fuzz)
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m ogi.parse.fuzz", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m ogi_dev.fuzz", description=__doc__.split("\n\n")[0])
     add_arguments(p)
     return cmd_fuzz(p.parse_args(argv))
 

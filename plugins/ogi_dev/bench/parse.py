@@ -10,7 +10,7 @@ pdfplumber ``extract_tables`` over every page for PDF) and the ratio ours/floor.
 Targets: HTML ≤ 25 ms, flattened text ≤ 5 ms, PDF ≤ 1 s per report.
 
 ``--producers N`` measures accuracy instead: N generated reports re-published by each producer of
-``ogi.synth.producers`` (ReportLab, headless Chromium A4/A5/borderless, LibreOffice HTML/DOCX → PDF/DOCX),
+``ogi_dev.synth.producers`` (ReportLab, headless Chromium A4/A5/borderless, LibreOffice HTML/DOCX → PDF/DOCX),
 each parsed and scored against its truth; one row per producer (documents, exact, cell accuracy,
 table 三/四 accuracy, documents with an unflagged wrong cell, refusals, median parse ms). Rendered
 documents are cached (``--cache DIR``, default ``$OGI_HOME/cache/producers``).
@@ -70,7 +70,7 @@ def _time(fn, repeat: int) -> list[float]:
 def _generated(per_form: int) -> list[tuple[str, bytes]]:
     """``per_form`` generated reports in each form (no defects), as (file name, bytes): the forms the
     corpus lacks (DOCX) and many more PDFs than it has."""
-    from ogi.synth.bench import generate_chunk
+    from ogi_dev.bench.national import generate_chunk
 
     out = []
     organs = max(1, -(-per_form // 2))  # two years each
@@ -82,9 +82,9 @@ def _generated(per_form: int) -> list[tuple[str, bytes]]:
 
 def _producer_bench(args) -> int:
     """``--producers N``: the producer matrix parsed and scored, one row per producer."""
-    from ogi.bench import record
     from ogi.config import home
-    from ogi.synth import producers as P
+    from ogi_dev.bench import record
+    from ogi_dev.synth import producers as P
 
     names = args.only.split(",") if args.only else list(P.PRODUCERS)
     try:
@@ -132,10 +132,10 @@ def _producer_bench(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ogi.bench import record
     from ogi.model import ParseError
     from ogi.parse import parse_bytes
     from ogi.parse.detect import sniff_format
+    from ogi_dev.bench import record
 
     ap = argparse.ArgumentParser(prog="ogi bench parse", description=__doc__.split("\n\n")[0])
     ap.add_argument("paths", nargs="*", help="extra report files or folders")

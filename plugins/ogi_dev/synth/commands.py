@@ -20,7 +20,7 @@ def _years(text: str) -> range:
 
 
 def _forms(text: str) -> list[str]:
-    from ogi.synth.city import FORMS
+    from ogi_dev.synth.city import FORMS
 
     forms = [f.strip() for f in text.split(",") if f.strip()]
     bad = [f for f in forms if f not in FORMS]
@@ -44,7 +44,7 @@ def _rate(text: str) -> float:
 def run(args: argparse.Namespace) -> int:
     from collections import Counter
 
-    from ogi.synth.city import FORMS, generate_city
+    from ogi_dev.synth.city import FORMS, generate_city
 
     if args.demo:
         organs, years, seed, rate = DEMO["organs"], _years(DEMO["years"]), DEMO["seed"], DEMO["defect_rate"]
@@ -58,18 +58,23 @@ def run(args: argparse.Namespace) -> int:
         print(f"ogi synth: {out} exists and is not a synthetic city; choose an empty or new folder")
         return 2
     from ogi.progress import Stages
+    from ogi_dev import MissingExtra
 
-    with Stages() as bar:  # a progress line on a terminal; nothing in scripts and pipes
-        task = bar.stage("synth organs", total=organs)
-        m = generate_city(
-            out,
-            organs=organs,
-            years=years,
-            seed=seed,
-            defect_rate=rate,
-            forms=args.forms or list(FORMS),
-            on_organ=lambda: bar.advance(task),
-        )
+    try:
+        with Stages() as bar:  # a progress line on a terminal; nothing in scripts and pipes
+            task = bar.stage("synth organs", total=organs)
+            m = generate_city(
+                out,
+                organs=organs,
+                years=years,
+                seed=seed,
+                defect_rate=rate,
+                forms=args.forms or list(FORMS),
+                on_organ=lambda: bar.advance(task),
+            )
+    except MissingExtra as e:
+        print(f"ogi synth: {e}")
+        return 2
     forms = Counter(e.form or "none" for e in m.entries)
     defects = Counter(d for e in m.entries for d in e.defects)
     print(f"synthetic city {m.city_name} ({m.city_id}): {organs} organs × {len(years)} years -> {out}")

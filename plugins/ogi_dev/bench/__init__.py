@@ -1,6 +1,6 @@
 """``ogi bench STAGE``: benchmarks that print figures (never part of CI).
 
-Each stage keeps its benchmark next to its code as ``ogi/<stage>/bench.py`` with a
+Each stage's benchmark is a module of this package (``BENCHES``: ``ogi_dev.bench.<stage>``) with a
 ``main(argv) -> int`` that prints its own detailed table and ``record``s its headline figures;
 ``ogi bench all`` runs the stages in order and ends with one table of those headline figures.
 The national-scale run takes hours, so ``all`` includes it only when asked (``--national N``).
@@ -17,13 +17,13 @@ import time
 
 #: stage name -> module with main(argv)
 BENCHES: dict[str, str] = {
-    "parse": "ogi.parse.bench",
-    "validate": "ogi.validate.bench",
-    "load": "ogi.warehouse.bench",
-    "fetch": "ogi.fetch.bench",
-    "dags": "ogi.pipeline_bench",
-    "national": "ogi.synth.bench",
-    "celery": "ogi.celery_stack",
+    "parse": "ogi_dev.bench.parse",
+    "validate": "ogi_dev.bench.validate",
+    "load": "ogi_dev.bench.load",
+    "fetch": "ogi_dev.bench.fetch",
+    "dags": "ogi_dev.bench.dags",
+    "national": "ogi_dev.bench.national",
+    "celery": "ogi_dev.bench.celery",
 }
 
 #: headline figures recorded by the stages run in this process: (stage, what, figure)

@@ -206,7 +206,7 @@ def section_heading(key: str, variant: int = 0) -> str:
 
 def build_page(report: Report, opts: Options | None = None, *, heading_variant: int = 0) -> Page:
     """The full printed content of ``report`` (tables 二/三/四 absent when the report does not print them)."""
-    from ogi.synth.numbers import preamble, sections_text
+    from ogi_dev.synth.numbers import preamble, sections_text
 
     opts = opts or Options()
     text = sections_text(report)

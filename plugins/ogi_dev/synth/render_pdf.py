@@ -11,7 +11,8 @@ from __future__ import annotations
 import io
 from xml.sax.saxutils import escape
 
-from ogi.synth.layout import LTable, Page, place
+from ogi_dev import require_reportlab
+from ogi_dev.synth.layout import LTable, Page, place
 
 FONT = "STSong-Light"
 _WIDTHS = {2: (165, 110, 110, 110), 3: (42, 50, 150) + (36,) * 6 + (37,), 4: (33,) * 15}
@@ -56,6 +57,7 @@ def _table(t: LTable, cell_style):
 
 def render_pdf(page: Page) -> bytes:
     """The report as a PDF (text layer in STSong-Light; tables ruled and split across pages)."""
+    require_reportlab()
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 
-from ogi.synth.layout import LTable, Page, place
+from ogi_dev.synth.layout import LTable, Page, place
 
 _EAST_ASIA_FONT = "宋体"
 

@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from ogi.model import Report
-from ogi.synth import defects as D
-from ogi.synth.layout import Options, Page, build_page
-from ogi.synth.numbers import OrganSpec, draw_scale, generate_series
+from ogi_dev import require_reportlab
+from ogi_dev.synth import defects as D
+from ogi_dev.synth.layout import Options, Page, build_page
+from ogi_dev.synth.numbers import OrganSpec, draw_scale, generate_series
 
 FORMS: tuple[str, ...] = ("html", "pdf", "docx", "text")
 #: share of each form among published reports (HTML articles dominate real portals)
@@ -202,30 +203,30 @@ def _png(width: int = 600, height: int = 320) -> bytes:
 def render_document(page: Page, form: str, *, style: str = "trs") -> tuple[bytes, str]:
     """(bytes, file extension) of ``page`` in ``form`` (the attachment for pdf/docx, the text for text)."""
     if form == "pdf":
-        from ogi.synth.render_pdf import render_pdf
+        from ogi_dev.synth.render_pdf import render_pdf
 
         return render_pdf(page), "pdf"
     if form == "docx":
-        from ogi.synth.render_docx import render_docx
+        from ogi_dev.synth.render_docx import render_docx
 
         return render_docx(page), "docx"
     if form == "text":
-        from ogi.synth.render_text import render_text
+        from ogi_dev.synth.render_text import render_text
 
         return render_text(page).encode("utf-8"), "txt"
-    from ogi.synth import render_html as RH
+    from ogi_dev.synth import render_html as RH
 
     return RH.body_html(page, style).encode("utf-8"), "html"
 
 
 def _write(root: Path, url: str, data: bytes) -> None:
-    from ogi.portal import write_page
+    from ogi_dev.portal import write_page
 
     write_page(root, url, data)
 
 
 def _page_html(organ_name: str, city_name: str, links: str, pager: str = "") -> bytes:
-    from ogi.synth.render_html import _e
+    from ogi_dev.synth.render_html import _e
 
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"/><title>政府信息公开年报_{_e(organ_name)}_{_e(city_name)}人民政府</title>
@@ -254,7 +255,7 @@ def _listing_pages(
     ``by_year``: the column only links sub-columns named by publication year ("2024年" → ./2024/),
     so a report is filed under the year after the one it reports on (or later when posted late).
     """
-    from ogi.synth.render_html import _e
+    from ogi_dev.synth.render_html import _e
 
     items = sorted(items, key=lambda x: x[2], reverse=True)
     if by_year:
@@ -297,7 +298,7 @@ def generate_city(
     ``on_organ`` is called after each organ's documents are written (progress for the CLI)."""
     import yaml
 
-    from ogi.synth import render_html as RH
+    from ogi_dev.synth import render_html as RH
 
     bad = [f for f in forms if f not in FORMS]
     if bad or not forms:
@@ -309,6 +310,8 @@ def generate_city(
         raise ValueError("years must be consecutive, from 2019 on (e.g. 2019-2025)")
     if not 0 <= defect_rate <= 1:
         raise ValueError("defect rate must be between 0 and 1")
+    if "pdf" in forms:
+        require_reportlab()  # before anything is written: one sentence naming the extra
     out = Path(out)
     root = out / "portal"
     rng = random.Random(seed)
@@ -392,7 +395,7 @@ def generate_city(
                 body = RH.attachment_body(page, att.rsplit("/", 1)[-1], f"{report.title}.{ext}")
                 entry.document_url = att
             elif form == "text":
-                from ogi.synth.render_text import render_text
+                from ogi_dev.synth.render_text import render_text
 
                 body = RH.flattened_body(render_text(page, with_title=False))
                 entry.document_url = url

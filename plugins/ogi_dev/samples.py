@@ -1,6 +1,6 @@
 """Random valid reports built from the templates (every identity of §2.6 holds), and perturbed copies.
 
-Used by the tests (mutation tests, NULL handling) and by ``ogi bench validate``.
+Used by the tests (mutation tests, NULL handling) and by ``ogi bench validate`` and ``ogi bench load``.
 """
 
 from __future__ import annotations

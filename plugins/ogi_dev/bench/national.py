@@ -19,7 +19,7 @@ import resource
 import time
 from collections import defaultdict
 
-from ogi.synth.defects import DEFECTS
+from ogi_dev.synth.defects import DEFECTS
 
 _ENGINE = None
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -43,11 +43,11 @@ def generate_chunk(
     chunk: int, organs: int, years: list[int], seed: int, defect_rate: float, weights: dict[str, float]
 ):
     """The documents of one chunk: (organ spec, year, form, bytes, ext, truth, defect)."""
-    from ogi.synth import defects as D
-    from ogi.synth import render_html as RH
-    from ogi.synth.city import render_document
-    from ogi.synth.layout import Options, build_page
-    from ogi.synth.numbers import OrganSpec, draw_scale, generate_series
+    from ogi_dev.synth import defects as D
+    from ogi_dev.synth import render_html as RH
+    from ogi_dev.synth.city import render_document
+    from ogi_dev.synth.layout import Options, build_page
+    from ogi_dev.synth.numbers import OrganSpec, draw_scale, generate_series
 
     rng = random.Random(seed * 1_000_003 + chunk)
     forms, w = list(weights), list(weights.values())
@@ -124,8 +124,8 @@ def _work(task: tuple) -> dict:
     from ogi.fetch.archive import Archive
     from ogi.model import ParseStatus
     from ogi.parse import store
-    from ogi.synth.numbers import diff_cells
     from ogi.warehouse.load import LoadItem, RunInfo
+    from ogi_dev.synth.numbers import diff_cells
 
     chunk, organs, years, seed, defect_rate, weights, url, run_id, cache = task
     r: dict = {
@@ -304,7 +304,7 @@ def _report(res: dict) -> None:
     print(f"    load     {n / tot['load_s']:.1f} reports/s per process (PostgreSQL)")
     print(f"  end to end incl. generation {n / res['wall_s']:.1f} reports/s")
     print(f"  worker peak RSS            {max(c['maxrss_mb'] for c in ch):.0f} MB")
-    from ogi.bench import record
+    from ogi_dev.bench import record
 
     record(
         "national",

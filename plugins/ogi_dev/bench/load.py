@@ -1,7 +1,7 @@
 """``ogi bench load``: load throughput (reports/s) on SQLite and PostgreSQL, and the time of the municipal
 summary over a large warehouse (default 100,000 reports).
 
-Reports are generated in code (``ogi.validate.samples``: every identity holds): a pool of distinct
+Reports are generated in code (``ogi_dev.samples``: every identity holds): a pool of distinct
 reports is reused across organ-years, each with its own sha256, so generation costs little and the
 database does the real work. PostgreSQL runs in a scratch database created and dropped here.
 """
@@ -43,8 +43,8 @@ def bench_registry(n_organs: int, districts: int = 10):
 
 def generated_items(n_reports: int, *, pool: int = 300, seed: int = 0):
     """``n_reports`` LoadItems over organs x YEARS (reports reused from a pool of distinct ones)."""
-    from ogi.validate.samples import random_report
     from ogi.warehouse.load import LoadItem
+    from ogi_dev.samples import random_report
 
     parsed: dict[tuple[int, int], ParsedReport] = {}
     n_organs = -(-n_reports // len(YEARS))
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     p.add_argument("--skip-summary", action="store_true")
     args = p.parse_args(argv)
-    from ogi.bench import record
+    from ogi_dev.bench import record
 
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     print(

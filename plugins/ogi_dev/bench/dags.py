@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from ogi import airflow_services
-    from ogi.portal import serve_portal
-    from ogi.synth.city import generate_city
+    from ogi_dev.portal import serve_portal
+    from ogi_dev.synth.city import generate_city
 
     work = Path(tempfile.mkdtemp(prefix="ogi-bench-dags-"))
     t0 = time.perf_counter()
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         f"outside tasks (dags test start-up, scheduling): {wall - sum(sum(s) for s in stages.values()):.1f} s"
     )
     print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["outcomes"].items())))
-    from ogi.bench import record
+    from ogi_dev.bench import record
 
     record("dags", f"airflow dags test, {args.organs}-organ city", f"{wall:.1f} s")
     for file, ms in parse:

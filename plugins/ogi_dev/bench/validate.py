@@ -29,7 +29,7 @@ def _truths() -> list[Report]:
 
 
 def make_batch(n: int, seed: int = 0) -> dict[str, Report]:
-    from ogi.validate.samples import perturbed, random_reports
+    from ogi_dev.samples import perturbed, random_reports
 
     truths = _truths()
     reports = (truths + random_reports(max(n - len(truths), 0), seed))[:n]
@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     import ogi.validate.expectations  # noqa: F401
 
     print(f"import great_expectations + ogi expectations: {time.perf_counter() - t0:6.2f} s (wall)")
-    from ogi.bench import record
     from ogi.validate.run import validate_batch
+    from ogi_dev.bench import record
 
     print(
         f"{'reports':>8} {'seconds':>8} {'cpu s':>7} {'reports/s':>10} {'results':>9} {'failed':>7}  data docs"

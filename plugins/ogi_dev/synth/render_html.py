@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from ogi.synth.layout import LTable, Page
+from ogi_dev.synth.layout import LTable, Page
 
 STYLES: tuple[str, ...] = ("trs", "hanweb", "plain")
 ENCODING: dict[str, str] = {"trs": "utf-8", "hanweb": "gbk", "plain": "utf-8"}

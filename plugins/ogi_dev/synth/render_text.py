@@ -9,7 +9,7 @@ printed by some exports (``with_title=False``): the organ and year then come fro
 
 from __future__ import annotations
 
-from ogi.synth.layout import LTable, Page
+from ogi_dev.synth.layout import LTable, Page
 
 _HALF = str.maketrans({"（": "(", "）": ")", "，": ",", "：": ":", "；": ";"})
 

@@ -1,13 +1,13 @@
 """``ogi bench fetch``: discovery + download for a generated city on a local portal.
 
-The city (default 200 organs) is written as a folder tree and served by ``ogi.portal`` with a
+The city (default 200 organs) is written as a folder tree and served by ``ogi_dev.portal`` with a
 latency per request (default 50 ms); ``fetch_reports`` then runs with the default politeness
 rules (per-host concurrency limit and delay). Departments share the city's host, districts and
 townships have their own, as on real portals. Listings are paginated TRS-style, a tenth of the
 organs publish only an attachment, a few publish nothing for the year.
 
 The page writers here are also what the fetch tests build their portals with
-(``ogi.portal.write_page`` puts a page where the portal serves its URL).
+(``ogi_dev.portal.write_page`` puts a page where the portal serves its URL).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ogi.model import FetchStatus
-from ogi.portal import write_page
+from ogi_dev.portal import write_page
 
 # ----------------------------------------------------------------------------- page writers
 
@@ -139,7 +139,7 @@ def docx_bytes(text: str = "report") -> bytes:
 
 
 def simple_city(root: Path, *, organs: int = 200, year: int = 2023, per_page: int = 8, districts: int = 10):
-    """Write a small generated city's portals under ``root`` (used when ``ogi.synth`` is absent);
+    """Write a small generated city's portals under ``root`` (``--city simple``: no synthetic city);
     return (Registry, expected {organ_id: (status, article URL or None)})."""
     from ogi.fetch.registry import Organ, Region, Registry
 
@@ -189,10 +189,10 @@ def simple_city(root: Path, *, organs: int = 200, year: int = 2023, per_page: in
 
 
 def synth_city(out: Path, *, organs: int = 200, year: int = 2023, seed: int = 1):
-    """The synthetic city of ``ogi.synth`` (3 years up to ``year``); return (portal root, Registry,
+    """The synthetic city of ``ogi_dev.synth`` (3 years up to ``year``); return (portal root, Registry,
     expected {organ_id: (status, article URL or None)}) from its manifest."""
     from ogi.fetch.registry import load_registry
-    from ogi.synth.city import generate_city
+    from ogi_dev.synth.city import generate_city
 
     manifest = generate_city(out, organs=organs, years=range(max(2019, year - 2), year + 1), seed=seed)
     expected = {
@@ -209,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ogi.fetch.archive import Archive
     from ogi.fetch.http import HttpPolicy
     from ogi.fetch.run import fetch_reports
-    from ogi.portal import serve_portal
+    from ogi_dev.portal import serve_portal
 
     ap = argparse.ArgumentParser(prog="ogi bench fetch", description=__doc__.splitlines()[0])
     ap.add_argument("--organs", type=int, default=200)
@@ -220,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--city",
         choices=["synth", "simple"],
         default="synth",
-        help="ogi.synth's city (default) or this module's small generator",
+        help="ogi_dev.synth's city (default) or this module's small generator",
     )
     args = ap.parse_args(list(argv or []))
     policy = HttpPolicy()
@@ -283,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for o in unexplained[:10]:
         print(f"  {o.organ_id}: {o.status} {o.url or ''} {o.reason or ''} (expected {expected[o.organ_id]})")
     print(f"target <= 60 s: {'met' if elapsed <= 60 else 'MISSED'}")
-    from ogi.bench import record
+    from ogi_dev.bench import record
 
     record(
         "fetch",
