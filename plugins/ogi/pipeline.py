@@ -182,7 +182,7 @@ def plan_run(
         "run_dir": str(run_dir(run_id)),
         "batches": batches,
     }
-    _write_json(Path(plan["run_dir"]) / "plan.json", plan)
+    store.write_json(Path(plan["run_dir"]) / "plan.json", plan)
     log.info(
         "plan %s: years %s, %d organ-years in %d batches%s",
         run_id,
@@ -243,7 +243,6 @@ def _batch_keys(batch: Mapping[str, Any]) -> dict[str, Any]:
 
 
 #: the parse store's functions, where the tasks and tests have always found them
-parsed_path, read_parsed = store.parsed_path, store.read_parsed
 
 
 def parse_document(sha: str, *, filename: str | None, url: str | None, force: bool = False) -> dict[str, Any]:
@@ -290,10 +289,10 @@ def validate_batch(run: Mapping[str, Any], parsed: Batch) -> Batch:
     items = _parsed_items(parsed)
     if not items:
         return out
-    reports = {_document_key(i): read_parsed(i["parse"]["path"]) for i in items}
+    reports = {_document_key(i): store.read_parsed(i["parse"]["path"]) for i in items}
     vr = stages.validate_documents(reports, data_docs_dir=config.datadocs_dir() / parsed["batch_id"])
     path = Path(run["run_dir"]) / "results" / f"{parsed['batch_id']}.json"
-    _write_json(path, [r.to_dict() for r in vr.results])
+    store.write_json(path, [r.to_dict() for r in vr.results])
     failed = Counter((r.report, r.severity) for r in vr.results if r.status == RuleStatus.FAILED)
     for item in out["items"]:
         key = _document_key(item)
@@ -332,7 +331,7 @@ def _load_item(item: BatchItem, results: Sequence) -> Any:
     from ogi.warehouse.load import LoadItem
 
     p = item["parse"]
-    parsed = read_parsed(p["path"]) if p.get("path") else None
+    parsed = store.read_parsed(p["path"]) if p.get("path") else None
     reason = None if parsed is not None else f"{p.get('reason')}: {p.get('message')}"
     return LoadItem(
         organ_id=item["organ_id"],
@@ -367,7 +366,7 @@ def load(run: Mapping[str, Any], validated: Sequence[Batch]) -> dict[str, Any]:
                                 "keyed by document?): loaded without them; clear validate_batch to re-run it",
                                 _document_key(item), item["sha256"][:12], batch["results_path"])  # fmt: skip
                 groups[group].append((item, own))
-    _write_json(Path(run["run_dir"]) / "items.json", table)
+    store.write_json(Path(run["run_dir"]) / "items.json", table)
 
     from ogi.fetch.registry import load_registry
     from ogi.warehouse import db
@@ -494,7 +493,7 @@ def summarise(run: Mapping[str, Any], checked: Mapping[str, Any]) -> dict[str, A
         summary["summaries"] = write_municipal_summaries(run, {(r["region"], r["year"]) for r in rows})
     summary["finished_at"] = dt.datetime.now(dt.UTC).isoformat()
     summary["path"] = str(rdir / "summary.json")
-    _write_json(rdir / "summary.json", summary)
+    store.write_json(rdir / "summary.json", summary)
     for line in format_summary(summary):
         log.info("%s", line)
     if summary["hard_rule_failures"]:
@@ -515,7 +514,7 @@ def write_municipal_summaries(
     out = {}
     for region, year in sorted(region_years):
         path = Path(run["run_dir"]) / "summaries" / f"{region}-{year}.json"
-        _write_json(path, municipal_summary(engine, region, year))
+        store.write_json(path, municipal_summary(engine, region, year))
         out[f"{region}/{year}"] = str(path)
     engine.dispose()
     return out
@@ -560,9 +559,6 @@ def export_views(out_dir: Path | str | None = None) -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-_write_json = store.write_json
 
 
 def _parse_dt(value: Any) -> dt.datetime | None:

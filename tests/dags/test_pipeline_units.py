@@ -115,7 +115,7 @@ def test_notifications_are_off_by_default_and_go_where_configured(monkeypatch, t
 
 
 def test_stored_parse_round_trips(city, tmp_path):
-    from ogi.parse import parse_bytes
+    from ogi.parse import parse_bytes, store
 
     city_dir, manifest = city
     e = next(e for e in manifest.entries if e.form == "html")
@@ -126,6 +126,6 @@ def test_stored_parse_round_trips(city, tmp_path):
     d = parsed.to_dict()
     d["_meta"]["sections"] = parsed.sections
     path.write_text(json.dumps(d, ensure_ascii=False), "utf-8")
-    back = pipeline.read_parsed(path)
+    back = store.read_parsed(path)
     assert back.report == parsed.report
     assert back.provenance == parsed.provenance and back.sections == parsed.sections

@@ -90,7 +90,7 @@ def test_subtotal_rows_and_columns_are_ignored_by_a_named_rule():
 def test_completeness_round_trips_through_the_stored_parse(tmp_path):
     import json
 
-    from ogi.pipeline import read_parsed
+    from ogi.parse.store import read_parsed
 
     p = parse(report_html(t4=t4_html([*T4, "77"])))
     path = tmp_path / "p.json"
