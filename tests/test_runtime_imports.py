@@ -165,3 +165,19 @@ def test_airflow_plugin_loader_skips_every_package():
     packages = {f"{p.parent.name}/" for p in PLUGINS.glob("*/__init__.py")}
     assert packages >= {"ogi/", "ogi_dev/"}
     assert packages <= ignored
+
+
+def test_ogi_demo_without_reportlab_says_so_before_any_set_up(tmp_path):
+    """``ogi demo`` on the synthetic city stops at once with the same sentence: no Airflow metadata DB
+    is created under OGI_HOME first."""
+    code = """
+import os
+os.environ["OGI_HOME"] = sys.argv[2]
+from ogi.cli import main
+sys.exit(main(["demo"]))
+"""
+    p = _run(code, ("reportlab",), str(tmp_path / "home"))
+    assert p.returncode != 0, p.stdout + p.stderr[-3000:]
+    out = p.stdout + p.stderr
+    assert "install the demo extra (pip install 'ogi-reports[demo]')" in out, out[-3000:]
+    assert not (tmp_path / "home" / "airflow").exists()

@@ -112,6 +112,10 @@ def demo(*, corpus: Path | None = None, years: list[int] | None = None, log=prin
     then write the municipal report pages (what ``ogi_analyst_outputs`` does after a load) and return the
     run summary (``reports``: the pages; ``report``: the city's page of the last year). ``stages``: an
     ``ogi.progress.Stages`` to show one line per stage."""
+    if corpus is None:  # the synthetic city needs the demo extra: say so before a minute of set-up
+        from ogi_dev import require_reportlab
+
+        require_reportlab()
     stages = stages or _NoStages()
     home = config.home()
     env = airflow_env(home / "airflow")
