@@ -245,7 +245,12 @@ def down(home: Path | str | None = None, *, timeout: float = 30, log=print) -> l
             _reap(pid)
             time.sleep(0.2)
         _signal_group(pid, signal.SIGKILL)  # the service's leftover workers, if any
-        _reap(pid)
+        gone = time.monotonic() + 10  # SIGKILL is delivered asynchronously: wait until the pid is gone
+        while True:
+            _reap(pid)
+            if not _alive(pid) or time.monotonic() > gone:
+                break
+            time.sleep(0.05)
     path.unlink(missing_ok=True)
     log(f"stopped {', '.join(stopped) or 'nothing (already gone)'}")
     return stopped
@@ -260,6 +265,7 @@ def _signal_group(pid: int, sig: int) -> None:
 
 
 def _reap(pid: int) -> None:
+    """Collect the exit status of ``pid`` if it is our child and has ended (no zombie left behind)."""
     try:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
