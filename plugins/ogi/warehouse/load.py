@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, select, update
 
 from ogi.model import ParsedReport, RuleResult, document_key, report_key
+from ogi.templates import CellRef
 from ogi.warehouse import models as m
 from ogi.warehouse.rows import (
     CROSS_YEAR_PREFIX,
@@ -224,8 +225,11 @@ def _load(conn: Connection, items: list[LoadItem], run: RunInfo) -> LoadResult:
             continue
         if d.action != INSERT:  # bytes already stored
             res.report_ids[it.key] = d.report_id
-            res.documents[it.document_key] = {"report_id": d.report_id, "outcome": "unchanged"}
-            res.documents[it.document_key]["supersedes"] = False
+            res.documents[it.document_key] = {
+                "report_id": d.report_id,
+                "outcome": "unchanged",
+                "supersedes": False,
+            }
             if d.action == KEEP:
                 log.warning("warehouse: %s %s no longer parses (%s); kept as loaded", it.key, it.sha256[:12],
                             it.quarantine_reason)  # fmt: skip
@@ -316,9 +320,8 @@ def _load(conn: Connection, items: list[LoadItem], run: RunInfo) -> LoadResult:
                 )
                 .values(imputed=True),
                 [
-                    {"t": int(c.split(".")[0][1:]), "r": c.split(".")[1], "c": c.split(".")[2]}
-                    for c in imputed
-                    if c.count(".") == 2 and c[1:2].isdigit()
+                    {"t": ref.table, "r": ref.row, "c": ref.col}
+                    for ref in (CellRef.parse(c) for c in imputed if c.count(".") == 2 and c[1:2].isdigit())
                 ],
             )
         res.results_updated.append(it.key)
