@@ -208,14 +208,18 @@ def _fresh_db(admin_url: str, name: str) -> str:
     return url
 
 
-def _init_worker() -> None:
-    """A pool worker starts without the parent's engine, and with SIGTERM's default action: a handler
-    the parent process installed (Airflow's task runner, say) would otherwise survive the fork and
-    make ``Pool.terminate`` wait forever for a worker that ignores it."""
+def _init_worker(home: str) -> None:
+    """A pool worker starts without the parent's engine, with its own ``OGI_HOME`` (the run's archive
+    and parse store), and with SIGTERM's default action: a handler the parent process installed
+    (Airflow's task runner, say) would otherwise survive the fork and make ``Pool.terminate`` wait
+    forever for a worker that ignores it."""
+    import os
     import signal
 
     global _ENGINE
     _ENGINE = None
+    os.environ["OGI_HOME"] = home
+    os.environ.pop("OGI_ARCHIVE_DIR", None)  # the archive too: never a user's archive
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
@@ -236,34 +240,10 @@ def run_once(
     """One worker setting: a fresh warehouse database, and a fresh ``OGI_HOME`` (archive and parse
     store) under ``home`` (default: a temporary folder, removed afterwards), so every document is
     archived and parsed in this run."""
+    import multiprocessing as mp
     import os
     import shutil
     import tempfile
-
-    if home is None:
-        run_home, keep = tempfile.mkdtemp(prefix=f"ogi-bench-national-w{workers}-"), False
-    else:
-        run_home, keep = os.path.join(home, f"w{workers}"), True
-        shutil.rmtree(run_home, ignore_errors=True)
-    saved_home = os.environ.get("OGI_HOME")
-    os.environ["OGI_HOME"] = run_home  # the forked workers inherit it
-    try:
-        return _run_pool(
-            n, workers, years, chunk_reports, seed, defect_rate, weights, cache, admin_url, db_prefix
-        )
-    finally:
-        if saved_home is None:
-            os.environ.pop("OGI_HOME", None)
-        else:
-            os.environ["OGI_HOME"] = saved_home
-        if not keep:
-            shutil.rmtree(run_home, ignore_errors=True)
-
-
-def _run_pool(
-    n, workers, years, chunk_reports, seed, defect_rate, weights, cache, admin_url, db_prefix
-) -> dict:
-    import multiprocessing as mp
 
     organs_per_chunk = max(1, chunk_reports // len(years))
     n_chunks = max(1, round(n / (organs_per_chunk * len(years))))
@@ -275,17 +255,26 @@ def _run_pool(
     out: list[dict] = []
     start = time.perf_counter()
     ctx = mp.get_context("fork")
-    with ctx.Pool(workers, initializer=_init_worker, maxtasksperchild=None) as pool:
-        for i, r in enumerate(pool.imap_unordered(_work, tasks)):
-            out.append(r)
-            done = sum(x["reports"] for x in out)
-            if (i + 1) % max(1, n_chunks // 10) == 0 or i + 1 == n_chunks:
-                el = time.perf_counter() - start
-                print(
-                    f"  [{workers} worker(s)] {done} reports, {el:.0f} s, {done / el:.1f} reports/s "
-                    f"(incl. generation), worker peak RSS {max(x['maxrss_mb'] for x in out):.0f} MB",
-                    flush=True,
-                )
+    if home is None:
+        run_home, keep = tempfile.mkdtemp(prefix=f"ogi-bench-national-w{workers}-"), False
+    else:
+        run_home, keep = os.path.join(home, f"w{workers}"), True
+        shutil.rmtree(run_home, ignore_errors=True)
+    try:
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(run_home,)) as pool:
+            for i, r in enumerate(pool.imap_unordered(_work, tasks)):
+                out.append(r)
+                done = sum(x["reports"] for x in out)
+                if (i + 1) % max(1, n_chunks // 10) == 0 or i + 1 == n_chunks:
+                    el = time.perf_counter() - start
+                    print(
+                        f"  [{workers} worker(s)] {done} reports, {el:.0f} s, {done / el:.1f} reports/s "
+                        f"(incl. generation), worker peak RSS {max(x['maxrss_mb'] for x in out):.0f} MB",
+                        flush=True,
+                    )
+    finally:
+        if not keep:
+            shutil.rmtree(run_home, ignore_errors=True)
     wall = time.perf_counter() - start
     return {"workers": workers, "wall_s": wall, "chunks": out, "url": url}
 
