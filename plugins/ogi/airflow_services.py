@@ -127,7 +127,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _port_open(port: int) -> bool:
+def port_open(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.5)
         return s.connect_ex(("127.0.0.1", port)) == 0
@@ -178,7 +178,7 @@ def up(
     log(f"started {pids}; logs in {logs}")
     deadline = time.monotonic() + timeout
     try:
-        while not _port_open(port):
+        while not port_open(port):
             _check_alive(procs, logs)
             if time.monotonic() > deadline:
                 raise RuntimeError(f"api-server did not open port {port} in {timeout:.0f} s (see {logs})")
@@ -237,14 +237,14 @@ def down(home: Path | str | None = None, *, timeout: float = 30, log=print) -> l
     stopped = []
     for name, pid in state["pids"].items():
         if _alive(pid):
-            _signal_group(pid, signal.SIGTERM)
+            signal_group(pid, signal.SIGTERM)
             stopped.append(name)
     deadline = time.monotonic() + timeout
     for name, pid in state["pids"].items():
         while _alive(pid) and time.monotonic() < deadline:
             _reap(pid)
             time.sleep(0.2)
-        _signal_group(pid, signal.SIGKILL)  # the service's leftover workers, if any
+        signal_group(pid, signal.SIGKILL)  # the service's leftover workers, if any
         gone = time.monotonic() + 10  # SIGKILL is delivered asynchronously: wait until the pid is gone
         while True:
             _reap(pid)
@@ -256,7 +256,7 @@ def down(home: Path | str | None = None, *, timeout: float = 30, log=print) -> l
     return stopped
 
 
-def _signal_group(pid: int, sig: int) -> None:
+def signal_group(pid: int, sig: int) -> None:
     """Signal the process group the service leads (started with its own session: pgid == pid)."""
     try:
         os.killpg(pid, sig)

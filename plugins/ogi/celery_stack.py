@@ -316,7 +316,7 @@ def start_worker(stack: Stack, name: str, *, concurrency: int = 2) -> subprocess
     )
 
 
-def _check_running(stack: Stack) -> None:
+def check_running(stack: Stack) -> None:
     for name, proc in stack.procs.items():
         if proc.poll() is not None:
             tail = (stack.logs / f"{name}.log").read_text(errors="replace")[-3000:]
@@ -327,8 +327,8 @@ def wait_ready(stack: Stack, *, timeout: float = 180) -> None:
     """The api-server answers and every worker has connected to the broker ("ready" in its log)."""
     deadline = time.monotonic() + timeout
     pending = set(stack.workers())
-    while not airflow_services._port_open(stack.port) or pending:
-        _check_running(stack)
+    while not airflow_services.port_open(stack.port) or pending:
+        check_running(stack)
         for name in list(pending):
             if " ready." in (stack.logs / f"{name}.log").read_text(errors="replace"):
                 pending.discard(name)
@@ -356,7 +356,7 @@ def stop(stack: Stack, *, timeout: float = 30) -> list[str]:
     for pids in trees.values():
         stack.seen.update(pids)
     for name in running:
-        airflow_services._signal_group(stack.procs[name].pid, signal.SIGTERM)
+        airflow_services.signal_group(stack.procs[name].pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     for name in running:
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -547,7 +547,7 @@ def native_stack(
                 start_worker(stack, f"worker-{i}", concurrency=concurrency)
         wait_ready(stack, timeout=timeout)
         api = Api(stack.api_url, ADMIN_USER, stack.password)
-        api.wait_for_dag(DAG_ID, timeout=timeout, check=lambda: _check_running(stack))
+        api.wait_for_dag(DAG_ID, timeout=timeout, check=lambda: check_running(stack))
         api.unpause(DAG_ID)
         log(
             f"{executor} stack up in {time.perf_counter() - t0:.1f} s: {', '.join(stack.procs)} "

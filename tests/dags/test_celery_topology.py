@@ -113,7 +113,7 @@ def test_a_run_on_two_celery_workers_loads_the_truth(native, city):
             DAG, cs.run_conf(city_dir, portal.base_url, year, 3), logical_date=f"{year + 1}-02-01T00:00:00Z"
         )
         state = native.api.wait_for_run(
-            DAG, run_id, timeout=240, check=lambda: cs._check_running(native.stack)
+            DAG, run_id, timeout=240, check=lambda: cs.check_running(native.stack)
         )
     tis = native.api.task_instances(DAG, run_id)
     assert state == "success", [(t["task_id"], t["map_index"], t["state"]) for t in tis]

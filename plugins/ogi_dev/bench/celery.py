@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ogi.celery_stack import DAG_ID, PG_ADMIN_URL, REDIS_URL, _check_running, native_stack, run_conf
+from ogi.celery_stack import DAG_ID, PG_ADMIN_URL, REDIS_URL, check_running, native_stack, run_conf
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                         run_id,
                         timeout=3 * 3600,
                         poll=2,
-                        check=lambda s=n.stack: _check_running(s),
+                        check=lambda s=n.stack: check_running(s),
                         on_poll=lambda load=load: load.append(os.getloadavg()[0]),
                     )
                     wall = time.perf_counter() - t_run
